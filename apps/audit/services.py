@@ -1,0 +1,40 @@
+"""Writing audit events. Every security-relevant service calls `audit_record`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.audit.models import AuditEvent
+from apps.core.request_context import current_request_meta
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    organisation=None,
+    subject=None,
+    obj: Any = None,
+    outcome: str = AuditEvent.Outcome.ALLOWED,
+    detail: dict | None = None,
+    ip_address: str | None = None,
+    request_id: str | None = None,
+) -> AuditEvent:
+    """Record one event. Address and request id default to those of the current request."""
+    meta = current_request_meta()
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=actor_obj,
+        actor_label=getattr(actor_obj, "email", "") or "anonymous",
+        subject=subject,
+        organisation=organisation,
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "public_id", "") or getattr(obj, "pk", "") or "")
+        if obj is not None
+        else "",
+        outcome=outcome,
+        ip_address=ip_address or meta.ip_address,
+        request_id=request_id or meta.request_id,
+        detail=detail or {},
+    )

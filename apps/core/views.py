@@ -1,0 +1,38 @@
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from apps.accounts.selectors import membership_for_user
+from apps.core.health import broker_ready, database_ready
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """The process is up. No dependencies are checked, so an orchestrator won't restart
+    a healthy web process because the database blipped."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    """Ready to serve: the database and the broker answer. 503 otherwise."""
+    db_ok, db_detail = database_ready()
+    broker_ok, broker_detail = broker_ready()
+    ok = db_ok and broker_ok
+    return JsonResponse(
+        {
+            "status": "ok" if ok else "unavailable",
+            "database": db_detail,
+            "broker": broker_detail,
+        },
+        status=200 if ok else 503,
+    )
+
+
+@login_required
+def home(request):
+    return render(request, "core/home.html", {"membership": membership_for_user(user=request.user)})

@@ -1,0 +1,39 @@
+"""Refuse to start in production mode with insecure settings.
+
+Kept apart from settings.py so the rules can be unit-tested without reloading settings.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+MIN_SECRET_KEY_LENGTH = 50
+KNOWN_BAD_SECRET_PREFIXES = ("dev-insecure-", "django-insecure", "change-me", "changeme", "secret")
+
+
+class ImproperlyConfiguredForProduction(ImproperlyConfigured):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Refusing to start in production mode:\n  - " + "\n  - ".join(problems))
+
+
+def check_production_settings(
+    *, debug: bool, secret_key: str, allowed_hosts: list[str]
+) -> list[str]:
+    """Return one message per insecure setting, each naming the setting to fix."""
+    problems = []
+    if debug:
+        problems.append("DEBUG must be off in production (unset DEBUG or set DEBUG=false).")
+    if not secret_key:
+        problems.append("SECRET_KEY is missing: set a random value of 50+ characters.")
+    elif len(secret_key) < MIN_SECRET_KEY_LENGTH or secret_key.lower().startswith(
+        KNOWN_BAD_SECRET_PREFIXES
+    ):
+        problems.append(
+            "SECRET_KEY is a default or too short: set a random value of 50+ characters."
+        )
+    if not allowed_hosts:
+        problems.append("ALLOWED_HOSTS is empty: list the host names this service answers to.")
+    elif "*" in allowed_hosts:
+        problems.append("ALLOWED_HOSTS must not contain '*' in production.")
+    return problems
