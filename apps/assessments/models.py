@@ -1,0 +1,68 @@
+"""A person's self-assessment against one pinned pack version, and their answers."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from apps.accounts.models import Audience
+
+
+class Assessment(models.Model):
+    """One run through one pack version by one person. Submitting locks it."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assessments"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="assessments"
+    )
+    # PROTECT: a pack version that an assessment pinned can never disappear under it.
+    pack = models.ForeignKey("catalogue.Pack", on_delete=models.PROTECT, related_name="assessments")
+    audience = models.CharField(max_length=32, choices=Audience.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    last_section_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.pack} ({self.status})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Answer(models.Model):
+    """The latest answer to one control in one assessment (last write wins)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    control_key = models.CharField(max_length=32)
+    answer_key = models.CharField(max_length=32)
+    note = models.TextField(blank=True, max_length=2000)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assessment", "control_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "control_key"], name="assessments_answer_one_per_control"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.control_key}={self.answer_key}"
