@@ -37,7 +37,7 @@ browser:
 
 ## The whole suite (unit, service, security, worker and browser tests) on both cores.
 test: setup browser
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	PORTCULLIS_TESTING=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## A real Celery worker against CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0).
 worker: setup

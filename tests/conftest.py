@@ -7,10 +7,6 @@ Every persona has a verified email and a TOTP authenticator unless a test says o
 
 from __future__ import annotations
 
-import os
-
-# Fast password hashing for the suite; read by config/settings.py when Django starts.
-os.environ.setdefault("PORTCULLIS_TESTING", "1")
 
 import pytest
 from django.core.cache import cache
