@@ -43,6 +43,8 @@ class Pack(models.Model):
 
 
 class Section(models.Model):
+    """A group of controls in one pack version (e.g. "Your accounts"), in pack order."""
+
     pack = models.ForeignKey(Pack, on_delete=models.CASCADE, related_name="sections")
     key = models.CharField(max_length=64)
     title = models.CharField(max_length=200)
@@ -103,6 +105,7 @@ class Scenario(models.Model):
     summary = models.TextField()
     audiences = models.JSONField(default=list)
     bands = models.JSONField()
+    bands_reason = models.TextField(blank=True)
     tree = models.JSONField()
 
     class Meta:
