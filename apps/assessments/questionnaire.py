@@ -1,0 +1,218 @@
+"""A display-oriented, cached index of one pack version: what the questionnaire shows.
+
+The scoring engine compiles `Pack.content` for arithmetic; this index serves the pages:
+sections in order, each control's question and answer options, and for every control the
+attack steps it blocks ("why this matters"), read from the scenario leaves that list it in
+their mitigations. A pack version never changes once loaded, so the index is built once per
+process per (pack id, content hash) and kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from threading import Lock
+
+# The standard answer scale of docs/PACK_FORMAT.md, used when a control lists no answers.
+STANDARD_ANSWERS: tuple[dict, ...] = (
+    {"key": "yes", "label": "Yes", "level": 1},
+    {"key": "partly", "label": "Partly", "level": 0.5},
+    {"key": "no", "label": "No", "level": 0},
+    {"key": "unsure", "label": "I'm not sure", "level": 0},
+    {"key": "na", "label": "Does not apply to me", "level": "na"},
+)
+UNSURE_KEY = "unsure"
+
+
+@dataclass(frozen=True)
+class AnswerOption:
+    key: str
+    label: str
+    level: float | None  # None: not applicable
+
+    @property
+    def is_unsure(self) -> bool:
+        return self.key == UNSURE_KEY
+
+
+@dataclass(frozen=True)
+class BlockedStep:
+    """One attack step (a scenario leaf) that a control helps to block."""
+
+    scenario_id: str
+    scenario_title: str
+    step_title: str
+
+
+@dataclass(frozen=True)
+class QuestionDef:
+    id: str
+    section_id: str
+    order: int
+    title: str
+    question: str
+    help: str
+    options: tuple[AnswerOption, ...]
+    effort: str
+    critical: bool
+    remediation: tuple[str, ...]
+    blocks: tuple[BlockedStep, ...]
+    baseline_reason: str
+
+    def option(self, key: str) -> AnswerOption | None:
+        for option in self.options:
+            if option.key == key:
+                return option
+        return None
+
+
+@dataclass(frozen=True)
+class SectionDef:
+    id: str
+    title: str
+    order: int
+    control_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScenarioDef:
+    id: str
+    title: str
+    summary: str
+    audiences: tuple[str, ...]
+    leaf_titles: dict[str, str] = field(hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """Everything about one pack version that the questionnaire pages display."""
+
+    slug: str
+    version: str
+    title: str
+    sections: tuple[SectionDef, ...]
+    questions: dict[str, QuestionDef] = field(hash=False, compare=False)
+    scenarios: tuple[ScenarioDef, ...] = ()
+
+    def section(self, section_id: str) -> SectionDef | None:
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        return None
+
+    def scenarios_for(self, audience: str) -> tuple[ScenarioDef, ...]:
+        return tuple(s for s in self.scenarios if not s.audiences or audience in s.audiences)
+
+    def scenario(self, scenario_id: str) -> ScenarioDef | None:
+        for scenario in self.scenarios:
+            if scenario.id == scenario_id:
+                return scenario
+        return None
+
+
+def _options(raw_answers) -> tuple[AnswerOption, ...]:
+    options = []
+    for raw in raw_answers or STANDARD_ANSWERS:
+        level = raw.get("level")
+        key = str(raw["key"])
+        if key == UNSURE_KEY:
+            level = 0.0
+        options.append(
+            AnswerOption(
+                key=key,
+                label=str(raw.get("label") or key),
+                level=None if level == "na" else float(level),
+            )
+        )
+    return tuple(options)
+
+
+def _walk_leaves(node):
+    if node.get("op") == "leaf":
+        yield node
+        return
+    for child in node.get("children", ()):
+        yield from _walk_leaves(child)
+
+
+def build_questionnaire(content: dict) -> Questionnaire:
+    """Build the index from a validated pack dict (field names as in the YAML)."""
+    blocks: dict[str, list[BlockedStep]] = {}
+    scenarios = []
+    for raw_scenario in content.get("scenarios", ()):
+        leaf_titles = {}
+        for leaf in _walk_leaves(raw_scenario["tree"]):
+            leaf_titles[str(leaf["id"])] = leaf.get("title", "")
+            for mitigation in leaf.get("mitigations", ()):
+                step = BlockedStep(
+                    scenario_id=raw_scenario["id"],
+                    scenario_title=raw_scenario.get("title", raw_scenario["id"]),
+                    step_title=leaf.get("title", ""),
+                )
+                steps = blocks.setdefault(mitigation["control"], [])
+                if step not in steps:
+                    steps.append(step)
+        scenarios.append(
+            ScenarioDef(
+                id=raw_scenario["id"],
+                title=raw_scenario.get("title", raw_scenario["id"]),
+                summary=raw_scenario.get("summary", ""),
+                audiences=tuple(raw_scenario.get("audiences", ())),
+                leaf_titles=leaf_titles,
+            )
+        )
+
+    sections = []
+    questions: dict[str, QuestionDef] = {}
+    order = 0
+    for section_order, raw_section in enumerate(content.get("sections", ())):
+        ids = []
+        for raw in raw_section.get("controls", ()):
+            control_id = str(raw["id"])
+            ids.append(control_id)
+            questions[control_id] = QuestionDef(
+                id=control_id,
+                section_id=raw_section["id"],
+                order=order,
+                title=raw.get("title", ""),
+                question=raw.get("question", ""),
+                help=raw.get("help", ""),
+                options=_options(raw.get("answers")),
+                effort=raw.get("effort", "medium"),
+                critical=bool(raw.get("critical", False)),
+                remediation=tuple(raw.get("remediation", ())),
+                blocks=tuple(blocks.get(control_id, ())),
+                baseline_reason=raw.get("baseline_reason", ""),
+            )
+            order += 1
+        sections.append(
+            SectionDef(
+                id=raw_section["id"],
+                title=raw_section.get("title", raw_section["id"]),
+                order=section_order,
+                control_ids=tuple(ids),
+            )
+        )
+    return Questionnaire(
+        slug=str(content.get("id", "")),
+        version=str(content.get("version", "")),
+        title=str(content.get("title", "")),
+        sections=tuple(sections),
+        questions=questions,
+        scenarios=tuple(scenarios),
+    )
+
+
+_CACHE: dict[tuple[int, str], Questionnaire] = {}
+_CACHE_LOCK = Lock()
+
+
+def questionnaire_for(pack) -> Questionnaire:
+    """The cached index of `pack` (a catalogue Pack row). Reads `pack.content` only once."""
+    cache_key = (pack.pk, pack.content_sha256)
+    cached = _CACHE.get(cache_key)
+    if cached is not None:
+        return cached
+    built = build_questionnaire(pack.content)
+    with _CACHE_LOCK:
+        _CACHE[cache_key] = built
+    return built

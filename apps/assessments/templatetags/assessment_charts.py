@@ -1,0 +1,129 @@
+"""Server-rendered SVG charts: the exposure gauge and the trend sparkline.
+
+SVG drawn on the server looks the same on screen and in the PDF, needs no script, and
+carries its own text alternative (role="img" with a <title>), so the numbers reach screen
+reader users too. Colours are presentation attributes, not style="" (strict CSP).
+"""
+
+from __future__ import annotations
+
+import math
+
+from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# GOV.UK Frontend palette: green, orange, red, dark red; all meet 3:1 against white.
+BAND_COLOURS = {
+    "low": "#00703c",
+    "moderate": "#a35200",
+    "high": "#d4351c",
+    "critical": "#6e1d12",
+}
+TRACK_COLOUR = "#b1b4b6"
+TEXT_COLOUR = "#0b0c0c"
+
+
+def _clamp(value) -> float:
+    try:
+        return max(0.0, min(100.0, float(value)))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+@register.simple_tag
+def exposure_gauge(score, band: str, label: str, element_id: str) -> str:
+    """A half-dial from 0 to 100 with the score and band written in the middle."""
+    value = _clamp(score)
+    cx, cy, r = 60.0, 62.0, 48.0
+    angle = math.pi * (1 - value / 100)
+    x = cx + r * math.cos(angle)
+    y = cy - r * math.sin(angle)
+    colour = BAND_COLOURS.get(band, TEXT_COLOUR)
+    title = f"{label}: exposure {round(value)} out of 100, {band}"
+    value_arc = (
+        format_html(
+            '<path d="M {} {} A {} {} 0 0 1 {:.2f} {:.2f}" fill="none" stroke="{}" '
+            'stroke-width="12" stroke-linecap="butt"/>',
+            cx - r,
+            cy,
+            r,
+            r,
+            x,
+            y,
+            colour,
+        )
+        if value > 0
+        else ""
+    )
+    return format_html(
+        '<svg class="portcullis-gauge" viewBox="0 0 120 78" width="180" height="117" '
+        'role="img" aria-labelledby="{id}-title" focusable="false">'
+        '<title id="{id}-title">{title}</title>'
+        '<path d="M {x0} {cy} A {r} {r} 0 0 1 {x1} {cy}" fill="none" stroke="{track}" '
+        'stroke-width="12"/>'
+        "{arc}"
+        '<text x="{cx}" y="{ty}" text-anchor="middle" font-size="22" font-weight="700" '
+        'fill="{text}">{score}</text>'
+        '<text x="{cx}" y="{by}" text-anchor="middle" font-size="10" fill="{text}">{band}</text>'
+        "</svg>",
+        id=element_id,
+        title=title,
+        x0=cx - r,
+        x1=cx + r,
+        cy=cy,
+        r=r,
+        track=TRACK_COLOUR,
+        arc=value_arc,
+        cx=cx,
+        ty=cy - 6,
+        by=cy + 12,
+        text=TEXT_COLOUR,
+        score=round(value),
+        band=band,
+    )
+
+
+@register.simple_tag
+def exposure_bar(score, band: str) -> str:
+    """A small horizontal bar for the live panel (decorative: the number is in the text)."""
+    value = _clamp(score)
+    colour = BAND_COLOURS.get(band, TEXT_COLOUR)
+    return format_html(
+        '<svg class="portcullis-bar" viewBox="0 0 100 8" width="100%" height="8" '
+        'preserveAspectRatio="none" aria-hidden="true" focusable="false">'
+        '<rect x="0" y="0" width="100" height="8" fill="{}"/>'
+        '<rect x="0" y="0" width="{:.1f}" height="8" fill="{}"/></svg>',
+        TRACK_COLOUR,
+        value,
+        colour,
+    )
+
+
+@register.simple_tag
+def sparkline(values, label: str, element_id: str) -> str:
+    """Exposure over successive submitted assessments, oldest first."""
+    points = [_clamp(v) for v in (values or [])]
+    if not points:
+        return ""
+    width, height, pad = 120.0, 36.0, 4.0
+    step = (width - 2 * pad) / max(1, len(points) - 1)
+    coords = [
+        (pad + i * step if len(points) > 1 else width / 2, pad + (height - 2 * pad) * (1 - v / 100))
+        for i, v in enumerate(points)
+    ]
+    polyline = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    dots = "".join(
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{TEXT_COLOUR}"/>' for x, y in coords
+    )
+    title = f"{label}: exposure " + ", then ".join(str(round(v)) for v in points)
+    return mark_safe(  # noqa: S308 - every interpolated value is a number or escaped
+        f'<svg class="portcullis-sparkline" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="img" '
+        f'aria-labelledby="{escape(element_id)}-title" focusable="false">'
+        f'<title id="{escape(element_id)}-title">{escape(title)}</title>'
+        f'<polyline points="{polyline}" fill="none" stroke="#1d70b8" stroke-width="2"/>'
+        f"{dots}</svg>"
+    )
