@@ -1,0 +1,405 @@
+"""Compiling a pack dict into flat, precomputed structures for the scoring engine.
+
+Part of the pure engine (see `apps.scoring.engine`): no Django, no I/O.
+
+Each attack tree is folded into two kinds of node:
+- a *group*: a maximal AND region (or a lone leaf). Its value is
+  ``Π p0(leaves) × Π_c (1 − e_max(c) × level(c)) × Π value(child OR nodes)``, where
+  e_max is the control's strongest effectiveness among the region's steps: along an
+  AND one control is one barrier (common cause), counted once;
+- an *OR* node: ``1 − Π(1 − value(child))``, a plain likelihood.
+Nodes are numbered children first (post-order) in flat tuples, the root last, so a
+tree is evaluated in one loop and a change to one control is re-evaluated along its
+own paths only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+DEFAULT_EFFORT_WEIGHTS = MappingProxyType({"low": 1.0, "medium": 2.0, "high": 4.0})
+DEFAULT_EFFECTIVENESS = MappingProxyType({"primary": 0.7, "supporting": 0.3})
+DEFAULT_BANDS = MappingProxyType({"low": 0.0, "moderate": 0.25, "high": 0.5, "critical": 0.75})
+DEFAULT_ANSWERS = (
+    {"key": "yes", "label": "Yes", "level": 1.0},
+    {"key": "partly", "label": "Partly", "level": 0.5},
+    {"key": "no", "label": "No", "level": 0.0},
+    {"key": "unsure", "label": "I'm not sure", "level": 0.0},
+    {"key": "na", "label": "Does not apply to me", "level": "na"},
+)
+NOT_APPLICABLE = "na"
+UNSURE = "unsure"
+
+# A mitigation at least this effective "blocks" its step in the cut sets ("what would
+# have stopped it"). Detection, response and supporting controls (about 0.3-0.5 in the
+# packs) slow an attacker down; they are not what stops one.
+BLOCKING_EFFECTIVENESS = 0.6
+# Cut sets are explanations: larger ones are not enumerated.
+MAX_CUT_SET_SIZE = 4
+MAX_CUT_SETS_PER_NODE = 4000
+
+
+class PackError(ValueError):
+    """The pack dict cannot be compiled (the loader should have refused it)."""
+
+
+# --- compiled pack ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompiledControl:
+    index: int
+    id: str
+    title: str
+    section: str
+    audiences: frozenset[str]
+    effort: str
+    weight: float
+    critical: bool
+    levels: Mapping[str, float | None]  # answer key -> level; None for not applicable
+    condition: tuple | None  # compiled applies_if
+
+
+@dataclass(frozen=True)
+class CompiledSection:
+    id: str
+    title: str
+    controls: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    """A node of the original tree, kept for explanations (route, leaf likelihoods)."""
+
+    id: str
+    title: str
+    op: str
+    children: tuple[TreeNode, ...]
+    p0: float
+    mitigations: tuple[tuple[int, float], ...]  # (control index, effectiveness)
+    folded: int  # index of the folded node rooted here, or -1 inside an AND region
+
+
+@dataclass(frozen=True)
+class CompiledScenario:
+    id: str
+    title: str
+    audiences: frozenset[str]
+    bands: tuple[tuple[float, str], ...]  # ascending lower bounds
+    tree: TreeNode
+    # Folded nodes, children first; the root is the last one.
+    is_group: tuple[bool, ...]
+    base: tuple[float, ...]  # groups: product of the leaves' p0
+    factors: tuple[tuple[tuple[int, float], ...], ...]  # groups: (control, strongest e)
+    children: tuple[tuple[int, ...], ...]  # groups: child OR nodes; OR: every child
+    # For every control on this tree: the groups it sits in with its e there, and every
+    # node whose value can change with it (children first).
+    control_groups: Mapping[int, tuple[tuple[int, float], ...]]
+    control_paths: Mapping[int, tuple[int, ...]]
+    # The same paths as ready-made steps for one raised control:
+    # (node, child ORs, e of the control there or 0.0) for a group,
+    # (node, None, children) for an OR.
+    control_ops: Mapping[int, tuple[tuple, ...]]
+    # For every OR node: the controls able to lower each child.
+    or_routes: tuple[tuple[int, tuple[frozenset[int], ...]], ...]
+    cut_sets: tuple[frozenset[int], ...]  # minimal, smallest first, up to MAX_CUT_SET_SIZE
+    controls: frozenset[int]
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    id: str
+    version: str
+    title: str
+    audiences: tuple[str, ...]
+    effort_weights: Mapping[str, float]
+    controls: tuple[CompiledControl, ...]
+    control_index: Mapping[str, int]
+    sections: tuple[CompiledSection, ...]
+    scenarios: tuple[CompiledScenario, ...]
+
+
+# --- compiling -------------------------------------------------------------------------
+
+
+def compile_pack(content: dict) -> CompiledPack:
+    """Compile a normalised pack dict (PACK_FORMAT.md) for fast, repeated evaluation.
+
+    Defaults are applied where a field is missing, so a hand-built dict works too.
+    Raises PackError on a structure the engine cannot score.
+    """
+    try:
+        return _compile_pack(content)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise PackError(f"pack cannot be compiled: {exc!r}") from exc
+
+
+def _compile_pack(content: dict) -> CompiledPack:
+    audiences = tuple(content.get("audiences") or ())
+    weights = dict(DEFAULT_EFFORT_WEIGHTS)
+    weights.update({k: float(v) for k, v in (content.get("effort_weights") or {}).items()})
+    controls: list[CompiledControl] = []
+    sections: list[CompiledSection] = []
+    index: dict[str, int] = {}
+    for section in content.get("sections") or ():
+        members = []
+        for raw in section.get("controls") or ():
+            control_id = raw["id"]
+            if control_id in index:
+                raise PackError(f"control {control_id} appears twice")
+            position = len(controls)
+            effort = raw.get("effort", "medium")
+            if effort not in weights:
+                raise PackError(f"{control_id}: unknown effort {effort!r}")
+            controls.append(
+                CompiledControl(
+                    index=position,
+                    id=control_id,
+                    title=raw.get("title", control_id),
+                    section=section["id"],
+                    audiences=frozenset(raw.get("audiences") or audiences),
+                    effort=effort,
+                    weight=weights[effort],
+                    critical=bool(raw.get("critical", False)),
+                    levels=MappingProxyType(_answer_levels(control_id, raw.get("answers"))),
+                    condition=_compile_condition(raw.get("applies_if"), index, control_id),
+                )
+            )
+            index[control_id] = position
+            members.append(position)
+        sections.append(
+            CompiledSection(
+                id=section["id"], title=section.get("title", ""), controls=tuple(members)
+            )
+        )
+    scenarios = tuple(
+        _compile_scenario(raw, index, audiences) for raw in content.get("scenarios") or ()
+    )
+    return CompiledPack(
+        id=content.get("id", ""),
+        version=str(content.get("version", "")),
+        title=content.get("title", ""),
+        audiences=audiences,
+        effort_weights=MappingProxyType(weights),
+        controls=tuple(controls),
+        control_index=MappingProxyType(index),
+        sections=tuple(sections),
+        scenarios=scenarios,
+    )
+
+
+def _answer_levels(control_id: str, answers) -> dict[str, float | None]:
+    levels: dict[str, float | None] = {}
+    for answer in answers or DEFAULT_ANSWERS:
+        key, level = str(answer["key"]), answer.get("level")
+        if key == UNSURE:
+            levels[key] = 0.0  # always "not in place", flagged "find out"
+        elif level == NOT_APPLICABLE:
+            levels[key] = None
+        else:
+            level = float(level)
+            if not 0.0 <= level <= 1.0:
+                raise PackError(f"{control_id}: answer {key!r} has level {level} outside 0..1")
+            levels[key] = level
+    return levels
+
+
+def _compile_condition(cond, index: Mapping[str, int], owner: str) -> tuple | None:
+    if cond is None:
+        return None
+    if "control" in cond:
+        ref = cond["control"]
+        if ref not in index:
+            raise PackError(f"{owner}: applies_if refers to {ref!r}, not an earlier control")
+        return ("in", index[ref], frozenset(str(k) for k in cond["in"]))
+    if "not" in cond:
+        return ("not", _compile_condition(cond["not"], index, owner))
+    for op in ("all", "any"):
+        if op in cond:
+            return (op, tuple(_compile_condition(c, index, owner) for c in cond[op]))
+    raise PackError(f"{owner}: unknown applies_if form {sorted(cond)}")
+
+
+def _compile_scenario(raw: dict, index: Mapping[str, int], audiences) -> CompiledScenario:
+    scenario_id = raw["id"]
+    bands_raw = raw.get("bands") or DEFAULT_BANDS
+    bands = tuple(sorted((float(v), k) for k, v in bands_raw.items()))
+    folder = _Folder(scenario_id, index)
+    tree = folder.fold(raw["tree"])
+    control_paths = {c: folder.path_of(groups) for c, groups in folder.control_groups.items()}
+    control_ops = {
+        c: tuple(
+            (node, tuple(folder.children[node]), folder.control_groups[c].get(node, 0.0))
+            if folder.is_group[node]
+            else (node, None, tuple(folder.children[node]))
+            for node in path
+        )
+        for c, path in control_paths.items()
+    }
+    under = folder.controls_under
+    or_routes = tuple(
+        (node, tuple(frozenset(under[ch]) for ch in folder.children[node]))
+        for node in range(len(folder.is_group))
+        if not folder.is_group[node]
+    )
+    return CompiledScenario(
+        id=scenario_id,
+        title=raw.get("title", scenario_id),
+        audiences=frozenset(raw.get("audiences") or audiences),
+        bands=bands,
+        tree=tree,
+        is_group=tuple(folder.is_group),
+        base=tuple(folder.base),
+        factors=tuple(tuple(sorted(f.items())) for f in folder.factors),
+        children=tuple(tuple(ch) for ch in folder.children),
+        control_groups=MappingProxyType(
+            {c: tuple(sorted(g.items())) for c, g in sorted(folder.control_groups.items())}
+        ),
+        control_paths=MappingProxyType(control_paths),
+        control_ops=MappingProxyType(control_ops),
+        or_routes=or_routes,
+        cut_sets=_cut_sets(tree),
+        controls=frozenset(folder.control_groups),
+    )
+
+
+class _Folder:
+    """Builds the folded node arrays of one tree (compile time only)."""
+
+    def __init__(self, scenario_id: str, index: Mapping[str, int]):
+        self.scenario_id = scenario_id
+        self.index = index
+        self.seen: set[str] = set()
+        self.is_group: list[bool] = []
+        self.base: list[float] = []
+        self.factors: list[dict[int, float]] = []
+        self.children: list[list[int]] = []
+        self.parent: list[int] = []
+        self.controls_under: list[set[int]] = []
+        self.control_groups: dict[int, dict[int, float]] = {}
+
+    def _new(self, is_group: bool, base: float, factors: dict, children: list) -> int:
+        node = len(self.is_group)
+        self.is_group.append(is_group)
+        self.base.append(base)
+        self.factors.append(factors)
+        self.children.append(children)
+        self.parent.append(-1)
+        under = {c for c, e in factors.items() if e > 0}
+        for child in children:
+            self.parent[child] = node
+            under |= self.controls_under[child]
+        self.controls_under.append(under)
+        for control, e in factors.items():
+            if e > 0:
+                self.control_groups.setdefault(control, {})[node] = e
+        return node
+
+    def fold(self, raw: dict) -> TreeNode:
+        """Fold `raw` (a node that starts a region: the root or a child of an OR)."""
+        if raw.get("op") == "or":
+            kids = tuple(self.fold(child) for child in self._children(raw))
+            folded = self._new(False, 1.0, {}, [kid.folded for kid in kids])
+            return self._node(raw, kids, folded)
+        base, factors, or_children = [1.0], {}, []
+        node = self._region(raw, base, factors, or_children)
+        folded = self._new(True, base[0], factors, or_children)
+        return TreeNode(
+            node.id, node.title, node.op, node.children, node.p0, node.mitigations, folded
+        )
+
+    def _region(self, raw: dict, base: list, factors: dict, or_children: list) -> TreeNode:
+        op = raw.get("op")
+        if op == "leaf":
+            mitigations = self._mitigations(raw)
+            p0 = float(raw.get("p0", 1.0))
+            if not 0.0 <= p0 <= 1.0:
+                raise PackError(f"{self.scenario_id}/{raw['id']}: p0 {p0} outside 0..1")
+            base[0] *= p0
+            for control, e in mitigations:
+                # common cause: one control is one barrier along an AND, at its strongest
+                factors[control] = max(e, factors.get(control, 0.0))
+            return self._node(raw, (), -1, p0=p0, mitigations=mitigations)
+        if op == "and":
+            kids = tuple(
+                self._region(child, base, factors, or_children) for child in self._children(raw)
+            )
+            return self._node(raw, kids, -1)
+        if op == "or":
+            kid = self.fold(raw)
+            or_children.append(kid.folded)
+            return kid
+        raise PackError(f"{self.scenario_id}/{raw.get('id')}: unknown op {op!r}")
+
+    def _children(self, raw: dict) -> list[dict]:
+        children = raw.get("children") or []
+        if not children:
+            raise PackError(f"{self.scenario_id}/{raw['id']}: an {raw['op']} node needs children")
+        return children
+
+    def _mitigations(self, raw: dict) -> tuple[tuple[int, float], ...]:
+        strongest: dict[int, float] = {}
+        for mitigation in raw.get("mitigations") or ():
+            control = mitigation["control"]
+            if control not in self.index:
+                raise PackError(f"{self.scenario_id}/{raw['id']}: unknown control {control!r}")
+            e = mitigation.get("effectiveness")
+            e = DEFAULT_EFFECTIVENESS[mitigation.get("role", "primary")] if e is None else float(e)
+            if not 0.0 <= e <= 1.0:
+                raise PackError(f"{self.scenario_id}/{raw['id']}: effectiveness {e} outside 0..1")
+            position = self.index[control]
+            strongest[position] = max(e, strongest.get(position, 0.0))
+        return tuple(strongest.items())
+
+    def _node(self, raw, kids, folded, *, p0=1.0, mitigations=()) -> TreeNode:
+        node_id = str(raw["id"])
+        if node_id in self.seen:
+            raise PackError(f"{self.scenario_id}: node id {node_id} appears twice")
+        self.seen.add(node_id)
+        return TreeNode(
+            node_id, raw.get("title", node_id), raw["op"], kids, p0, mitigations, folded
+        )
+
+    def path_of(self, groups: Mapping[int, float]) -> tuple[int, ...]:
+        nodes: set[int] = set()
+        for node in groups:
+            while node != -1 and node not in nodes:
+                nodes.add(node)
+                node = self.parent[node]
+        return tuple(sorted(nodes))  # post-order numbering: children before parents
+
+
+def _cut_sets(tree: TreeNode) -> tuple[frozenset[int], ...]:
+    """Minimal sets of controls that block every route (each blocking at least one step
+    of it), smallest first, enumerated up to MAX_CUT_SET_SIZE controls."""
+    sets = _node_cut_sets(tree)
+    return tuple(sorted(sets, key=lambda s: (len(s), sorted(s))))
+
+
+def _node_cut_sets(node: TreeNode) -> list[frozenset[int]]:
+    if node.op == "leaf":
+        return [frozenset((c,)) for c, e in node.mitigations if e >= BLOCKING_EFFECTIVENESS]
+    child_sets = [_node_cut_sets(child) for child in node.children]
+    if node.op == "and":  # blocking any one step blocks the whole AND
+        return _minimal([s for sets in child_sets for s in sets])
+    combined = [frozenset()]  # OR: every route must be blocked
+    for sets in child_sets:
+        combined = _minimal(
+            [a | b for a in combined for b in sets if len(a | b) <= MAX_CUT_SET_SIZE]
+        )
+        if not combined:
+            return []
+    return combined
+
+
+def _minimal(sets: list[frozenset[int]]) -> list[frozenset[int]]:
+    ordered = sorted(set(sets), key=lambda s: (len(s), sorted(s)))
+    kept: list[frozenset[int]] = []
+    for candidate in ordered:
+        if not any(k <= candidate for k in kept):
+            kept.append(candidate)
+            if len(kept) >= MAX_CUT_SETS_PER_NODE:
+                break
+    return kept

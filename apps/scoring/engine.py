@@ -1,0 +1,392 @@
+"""The scoring engine: answers + one pack version -> exposure, coverage and a plan.
+
+Pure Python on purpose (ARCHITECTURE.md §4, CONVENTIONS.md): no Django, no I/O, no
+mutable globals. Same pack + same answers -> the same `result_to_dict`, byte for byte.
+
+Model
+-----
+A scenario is an attack tree. A leaf's residual likelihood is
+``p0 × Π(1 − e × level)``; OR is ``1 − Π(1 − p)``; AND is ``Π p``. Along an AND each
+control is one barrier (common cause): it counts once, at its strongest
+effectiveness among the steps of that AND. Under an OR the children are folded into
+a plain likelihood, so the rule applies within each maximal AND region.
+
+The engine is three modules: `compiler` folds each tree into flat arrays once per pack
+version, `planning` evaluates them (incrementally, for the greedy plan), and this
+module is the public API: compile_pack, visible_controls, evaluate, result_to_dict.
+
+`unsure` and unanswered count as level 0. `na` answers and hidden controls (wrong
+audience, or an `applies_if` that is not true) leave every likelihood unchanged, which
+is the same as level 0 for the tree, but they are excluded from coverage and never
+proposed in a plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from apps.scoring.compiler import (
+    UNSURE,
+    CompiledPack,
+    PackError,
+    TreeNode,
+    compile_pack,
+)
+from apps.scoring.planning import evaluate_nodes, remediation_plan
+
+__all__ = [
+    "ENGINE_VERSION",
+    "AnswerError",
+    "AudienceError",
+    "CompiledPack",
+    "PackError",
+    "PlanStep",
+    "RouteLeaf",
+    "ScenarioResult",
+    "ScoreResult",
+    "SectionResult",
+    "check_answers",
+    "compile_pack",
+    "evaluate",
+    "result_to_dict",
+    "visible_controls",
+]
+
+ENGINE_VERSION = "1.0.0"
+
+CUT_SETS_SHOWN = 5  # the smallest few "what would have stopped it" sets per scenario
+OUTPUT_DECIMALS = 6  # result_to_dict rounds floats so output is byte-stable
+
+
+class AnswerError(ValueError):
+    """Answers name controls or answer keys the pack does not have."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class AudienceError(ValueError):
+    """The audience is not one of the pack's audiences."""
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteLeaf:
+    node: str
+    title: str
+    p: float
+    open_controls: tuple[str, ...]  # applicable controls on this step not fully in place
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    id: str
+    title: str
+    exposure: float
+    score: int
+    band: str
+    route: tuple[RouteLeaf, ...]
+    cut_sets: tuple[tuple[str, ...], ...]
+    exposure_after_plan: float
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    id: str
+    title: str
+    coverage: float | None  # None when nothing in the section applies
+    applicable: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    controls: tuple[str, ...]  # one control, or two that only cut exposure together
+    title: str
+    effort: float
+    cuts: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    pack: str
+    version: str
+    engine_version: str
+    audience: str
+    scenarios: tuple[ScenarioResult, ...]
+    sections: tuple[SectionResult, ...]
+    baseline_met: bool
+    critical_gaps: tuple[str, ...]
+    find_out: tuple[str, ...]
+    unanswered: tuple[str, ...]
+    plan: tuple[PlanStep, ...]
+
+
+# --- answers -> levels -----------------------------------------------------------------
+
+_HIDDEN, _NA, _UNANSWERED, _UNSURE, _ANSWERED = range(5)
+
+
+def check_answers(pack: CompiledPack, answers: Mapping[str, str]) -> list[str]:
+    """Problems with `answers` (unknown control ids, unknown answer keys), one per line."""
+    problems = []
+    for control_id in sorted(answers):
+        position = pack.control_index.get(control_id)
+        if position is None:
+            problems.append(f"unknown control id {control_id!r}")
+            continue
+        key = answers[control_id]
+        levels = pack.controls[position].levels
+        if key not in levels:
+            problems.append(
+                f"unknown answer {key!r} for {control_id} (expected one of {', '.join(levels)})"
+            )
+    return problems
+
+
+def _condition_holds(cond: tuple, status: list[int], answers: list[str | None]) -> bool | None:
+    """Three-valued: None when the condition rests on an unanswered or hidden control."""
+    op = cond[0]
+    if op == "in":
+        position = cond[1]
+        if status[position] == _HIDDEN or answers[position] is None:
+            return None
+        return answers[position] in cond[2]
+    if op == "not":
+        inner = _condition_holds(cond[1], status, answers)
+        return None if inner is None else not inner
+    values = [_condition_holds(c, status, answers) for c in cond[1]]
+    if op == "all":
+        return False if False in values else (None if None in values else True)
+    return True if True in values else (None if None in values else False)
+
+
+def _resolve(pack: CompiledPack, answers: Mapping[str, str], audience: str):
+    """Per control (document order): status, level for scoring, answer key."""
+    if audience not in pack.audiences:
+        raise AudienceError(
+            f"audience {audience!r} is not one of {', '.join(pack.audiences)} in {pack.id}"
+        )
+    problems = check_answers(pack, answers)
+    if problems:
+        raise AnswerError(problems)
+    count = len(pack.controls)
+    status = [_HIDDEN] * count
+    levels = [0.0] * count
+    keys: list[str | None] = [None] * count
+    for control in pack.controls:
+        position = control.index
+        if audience not in control.audiences:
+            continue
+        if (
+            control.condition is not None
+            and _condition_holds(control.condition, status, keys) is not True
+        ):
+            continue
+        key = answers.get(control.id)
+        keys[position] = key
+        if key is None:
+            status[position] = _UNANSWERED
+        elif key == UNSURE:
+            status[position] = _UNSURE
+        else:
+            level = control.levels[key]
+            if level is None:
+                status[position] = _NA
+            else:
+                status[position] = _ANSWERED
+                levels[position] = level
+    return status, levels
+
+
+def visible_controls(pack: CompiledPack, answers: Mapping[str, str], audience: str) -> list[str]:
+    """Control ids shown to this person, in document order (audience, then applies_if;
+    a condition on an unanswered or hidden control is not met)."""
+    status, _ = _resolve(pack, answers, audience)
+    return [c.id for c in pack.controls if status[c.index] != _HIDDEN]
+
+
+def _band(bands: tuple[tuple[float, str], ...], exposure: float) -> str:
+    name = bands[0][1]
+    for lower, band in bands:
+        if exposure >= lower:
+            name = band
+    return name
+
+
+def _leaf_likelihood(node: TreeNode, levels: list[float]) -> float:
+    p = node.p0
+    for control, e in node.mitigations:
+        p *= 1.0 - e * levels[control]
+    return p
+
+
+def _route(
+    pack: CompiledPack, node: TreeNode, values, levels, status, out: list[RouteLeaf]
+) -> None:
+    if node.op == "leaf":
+        open_controls = tuple(
+            pack.controls[c].id
+            for c, _ in node.mitigations
+            if status[c] in (_UNANSWERED, _UNSURE, _ANSWERED) and levels[c] < 1.0
+        )
+        out.append(RouteLeaf(node.id, node.title, _leaf_likelihood(node, levels), open_controls))
+    elif node.op == "and":
+        for child in node.children:
+            _route(pack, child, values, levels, status, out)
+    else:
+        riskiest = node.children[0]
+        for child in node.children[1:]:
+            if values[child.folded] > values[riskiest.folded]:
+                riskiest = child
+        _route(pack, riskiest, values, levels, status, out)
+
+
+def evaluate(
+    pack: CompiledPack, answers: Mapping[str, str], audience: str, *, with_plan: bool = True
+) -> ScoreResult:
+    """Score one person's answers against a compiled pack.
+
+    Raises AudienceError for an audience the pack does not have and AnswerError for
+    unknown control ids or answer keys. Missing answers count as unanswered (level 0).
+    """
+    status, levels = _resolve(pack, answers, audience)
+    applicable = frozenset(
+        i for i, s in enumerate(status) if s in (_UNANSWERED, _UNSURE, _ANSWERED)
+    )
+    scenarios = [sc for sc in pack.scenarios if audience in sc.audiences]
+    plan: tuple[PlanStep, ...] = ()
+    after = {}
+    if with_plan:
+        raw_plan, after = remediation_plan(pack.controls, scenarios, levels, applicable)
+        plan = tuple(
+            PlanStep(
+                controls=tuple(pack.controls[c].id for c in chosen),
+                title=" + ".join(pack.controls[c].title for c in chosen),
+                effort=sum(pack.controls[c].weight for c in chosen),
+                cuts=MappingProxyType(cuts),
+            )
+            for chosen, cuts in raw_plan
+        )
+
+    scenario_results = []
+    for sc in scenarios:
+        values, _ = evaluate_nodes(sc, levels)
+        exposure = values[-1]
+        route: list[RouteLeaf] = []
+        _route(pack, sc.tree, values, levels, status, route)
+        cut_sets = []
+        for cut in sc.cut_sets:
+            if cut <= applicable:
+                cut_sets.append(tuple(sorted(pack.controls[c].id for c in cut)))
+                if len(cut_sets) == CUT_SETS_SHOWN:
+                    break
+        scenario_results.append(
+            ScenarioResult(
+                id=sc.id,
+                title=sc.title,
+                exposure=exposure,
+                score=int(exposure * 100.0 + 0.5),
+                band=_band(sc.bands, exposure),
+                route=tuple(route),
+                cut_sets=tuple(cut_sets),
+                exposure_after_plan=after.get(sc.id, exposure),
+            )
+        )
+
+    sections = []
+    for section in pack.sections:
+        counted = [c for c in section.controls if c in applicable]
+        answered = sum(1 for c in counted if status[c] != _UNANSWERED)
+        coverage = sum(levels[c] for c in counted) / len(counted) if counted else None
+        sections.append(SectionResult(section.id, section.title, coverage, len(counted), answered))
+
+    critical_gaps = tuple(
+        c.id
+        for c in pack.controls
+        if c.critical and c.index in applicable and levels[c.index] < 1.0
+    )
+    return ScoreResult(
+        pack=pack.id,
+        version=pack.version,
+        engine_version=ENGINE_VERSION,
+        audience=audience,
+        scenarios=tuple(scenario_results),
+        sections=tuple(sections),
+        baseline_met=not critical_gaps,
+        critical_gaps=critical_gaps,
+        find_out=tuple(c.id for c in pack.controls if status[c.index] == _UNSURE),
+        unanswered=tuple(c.id for c in pack.controls if status[c.index] == _UNANSWERED),
+        plan=plan,
+    )
+
+
+# --- output ----------------------------------------------------------------------------
+
+
+def _r(value: float) -> float:
+    return round(value, OUTPUT_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else _r(value)
+
+
+def result_to_dict(result: ScoreResult) -> dict:
+    """A JSON-serialisable dict with a fixed key order and floats rounded to 6 decimals,
+    so the same result serialises to the same bytes in every run."""
+    return {
+        "pack": result.pack,
+        "version": result.version,
+        "engine_version": result.engine_version,
+        "audience": result.audience,
+        "scenarios": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "exposure": _r(s.exposure),
+                "score": s.score,
+                "band": s.band,
+                "route": [
+                    {
+                        "node": leaf.node,
+                        "title": leaf.title,
+                        "p": _r(leaf.p),
+                        "controls": list(leaf.open_controls),
+                    }
+                    for leaf in s.route
+                ],
+                "cut_sets": [list(cut) for cut in s.cut_sets],
+                "exposure_after_plan": _r(s.exposure_after_plan),
+            }
+            for s in result.scenarios
+        ],
+        "sections": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "coverage": None if s.coverage is None else _r(s.coverage),
+                "applicable": s.applicable,
+                "answered": s.answered,
+            }
+            for s in result.sections
+        ],
+        "baseline_met": result.baseline_met,
+        "critical_gaps": list(result.critical_gaps),
+        "find_out": list(result.find_out),
+        "unanswered": list(result.unanswered),
+        "plan": [
+            {
+                "controls": list(step.controls),
+                "title": step.title,
+                "effort": _number(step.effort),
+                "cuts": {sid: [_r(b), _r(a)] for sid, (b, a) in step.cuts.items()},
+            }
+            for step in result.plan
+        ],
+    }
