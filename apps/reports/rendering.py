@@ -1,0 +1,198 @@
+"""From a Score snapshot to the report's HTML and PDF, through one template.
+
+`report_document` gathers what the report says (from the Score row's result, the pinned
+pack's content and the person's answers) into plain dicts; `reports/report.html` lays it
+out; WeasyPrint turns the same HTML into the PDF, loading assets only through
+`ReportAssetFetcher`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils import timezone
+
+from apps.assessments.models import Answer
+from apps.assessments.questionnaire import questionnaire_for
+from apps.reports.fetcher import ASSET_BASE_URL, ReportAssetFetcher
+from apps.reports.glossary import GLOSSARY
+
+STYLESHEET = "reports/report.css"
+SUMMARY_ACTIONS = 3
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    html: bytes
+    pdf: bytes
+
+
+def _percent(value: float | None) -> int | None:
+    return None if value is None else int(round(value * 100))
+
+
+def _controls_by_id(content: dict) -> dict[str, dict]:
+    controls = {}
+    for section in content.get("sections", []):
+        for control in section.get("controls", []):
+            controls[control["id"]] = {**control, "section_title": section["title"]}
+    return controls
+
+
+def _plan(result: dict, controls: dict, sources: dict, scenario_titles: dict) -> list[dict]:
+    steps = []
+    for number, step in enumerate(result.get("plan", []), start=1):
+        parts = []
+        for control_id in step["controls"]:
+            control = controls.get(control_id, {"id": control_id, "title": control_id})
+            parts.append(
+                {
+                    "id": control_id,
+                    "title": control.get("title", control_id),
+                    "effort": control.get("effort", ""),
+                    "critical": control.get("critical", False),
+                    "help": control.get("help", ""),
+                    "remediation": control.get("remediation", []),
+                    "sources": [sources[r] for r in control.get("references", []) if r in sources],
+                }
+            )
+        cuts = [
+            {
+                "scenario": scenario_titles.get(scenario_id, scenario_id),
+                "before": _percent(before),
+                "after": _percent(after),
+            }
+            for scenario_id, (before, after) in step.get("cuts", {}).items()
+        ]
+        steps.append({"number": number, "title": step["title"], "controls": parts, "cuts": cuts})
+    return steps
+
+
+def _scenarios(result: dict, content: dict, controls: dict) -> list[dict]:
+    raw = {scenario["id"]: scenario for scenario in content.get("scenarios", [])}
+    scenarios = []
+    for scenario in result.get("scenarios", []):
+        pack_scenario = raw.get(scenario["id"], {})
+        story = [
+            {
+                "title": leaf["title"],
+                "likelihood": _percent(leaf["p"]),
+                "open_controls": [controls.get(c, {}).get("title", c) for c in leaf["controls"]],
+            }
+            for leaf in scenario.get("route", [])
+        ]
+        scenarios.append(
+            {
+                "id": scenario["id"],
+                "title": scenario["title"],
+                "summary": pack_scenario.get("summary", ""),
+                "band": scenario["band"],
+                "score": scenario["score"],
+                "exposure": scenario["exposure"],
+                "exposure_after_plan": scenario["exposure_after_plan"],
+                "score_after_plan": _percent(scenario["exposure_after_plan"]),
+                "bands": pack_scenario.get("bands", {}),
+                "story": story,
+                "stoppers": [
+                    [controls.get(c, {}).get("title", c) for c in cut]
+                    for cut in scenario.get("cut_sets", [])
+                ],
+            }
+        )
+    return scenarios
+
+
+def _answer_table(pack, answers: dict[str, Answer], unanswered: set[str]) -> list[dict]:
+    questionnaire = questionnaire_for(pack)
+    sections = []
+    for section in questionnaire.sections:
+        rows = []
+        for control_id in section.control_ids:
+            question = questionnaire.questions[control_id]
+            answer = answers.get(control_id)
+            if answer is None and control_id not in unanswered:
+                continue  # not asked of this person (audience or an earlier answer)
+            option = question.option(answer.answer_key) if answer else None
+            rows.append(
+                {
+                    "id": control_id,
+                    "question": question.question,
+                    "answer": (option.label if option else answer.answer_key)
+                    if answer
+                    else "Not answered",
+                    "find_out": bool(option and option.is_unsure),
+                    "note": answer.note if answer else "",
+                }
+            )
+        if rows:
+            sections.append({"title": section.title, "rows": rows})
+    return sections
+
+
+def report_document(report) -> dict:
+    """Everything the report template shows, from the report's Score snapshot."""
+    assessment = report.assessment
+    score = report.score
+    pack = score.pack
+    content = pack.content
+    result = score.result
+    controls = _controls_by_id(content)
+    sources = {source["id"]: source for source in content.get("sources", [])}
+    scenarios = _scenarios(result, content, controls)
+    scenario_titles = {scenario["id"]: scenario["title"] for scenario in scenarios}
+    plan = _plan(result, controls, sources, scenario_titles)
+    answers = {a.control_key: a for a in Answer.objects.filter(assessment=assessment)}
+    person = assessment.user
+    return {
+        "report": report,
+        "person": {"name": person.display_name, "email": person.email},
+        "organisation": assessment.organisation.name,
+        "date": timezone.localdate(report.started_at or timezone.now()),
+        "pack": {"title": pack.title, "version": pack.version, "label": pack.label},
+        "engine_version": score.engine_version,
+        "scenarios": scenarios,
+        "baseline_met": result.get("baseline_met", True),
+        "critical_gaps": [
+            controls.get(c, {}).get("title", c) for c in result.get("critical_gaps", [])
+        ],
+        "find_out": [controls.get(c, {}).get("title", c) for c in result.get("find_out", [])],
+        "coverage": [
+            {"title": s["title"], "coverage": s["coverage"], "percent": _percent(s["coverage"])}
+            for s in result.get("sections", [])
+        ],
+        "top_actions": plan[:SUMMARY_ACTIONS],
+        "plan": plan,
+        "answer_sections": _answer_table(pack, answers, set(result.get("unanswered", []))),
+        "sources": list(sources.values()),
+        "glossary": GLOSSARY,
+    }
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The PDF of `html`. Assets load only through `ReportAssetFetcher`."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=ASSET_BASE_URL, url_fetcher=ReportAssetFetcher()).write_pdf()
+
+
+def _site_url() -> str:
+    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def render_report(report) -> RenderedReport:
+    """The report's HTML (for download) and PDF, from the same template and document.
+
+    The two renders differ only in where the stylesheet comes from: the PDF takes it from
+    the app's static files through the asset fetcher, the downloaded HTML from the site.
+    """
+    document = report_document(report)
+    pdf_html = render_to_string(
+        "reports/report.html", {**document, "stylesheet_href": static(STYLESHEET)}
+    )
+    html = render_to_string(
+        "reports/report.html", {**document, "stylesheet_href": _site_url() + static(STYLESHEET)}
+    )
+    return RenderedReport(html=html.encode("utf-8"), pdf=html_to_pdf(pdf_html))
