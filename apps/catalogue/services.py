@@ -12,16 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
 from django.db import IntegrityError, transaction
 
 from apps.catalogue.models import Control, Pack, Scenario, Section
-from apps.catalogue.schema import PackValidationError, validate_pack
-
-# A pack file is small; anything far larger is a mistake (or a YAML bomb's output).
-MAX_PACK_FILE_BYTES = 5 * 1024 * 1024
+from apps.catalogue.schema import PackValidationError, read_pack_file, validate_pack
 
 
 @dataclass(frozen=True)
@@ -50,44 +45,6 @@ def content_sha256(content: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def pack_parse_file(path) -> dict:
-    """Read and validate one pack file; return the normalised pack.
-
-    Raises PackValidationError (with `source` set to the file) for an unreadable file, a
-    YAML syntax error (with its line and column) or a pack that breaks the format.
-    """
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PACK_FILE_BYTES + 1)
-        if len(raw) > MAX_PACK_FILE_BYTES:
-            raise PackValidationError(
-                [("", f"the file is larger than {MAX_PACK_FILE_BYTES // 1024} KiB")]
-            )
-        text = raw.decode("utf-8")
-        data = yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
-    except PackValidationError as exc:
-        exc.source = str(path)
-        raise
-    except OSError as exc:
-        raise PackValidationError(
-            [("", f"cannot read the file: {exc.strerror}")], source=str(path)
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise PackValidationError(
-            [("", f"the file is not UTF-8 text (byte {exc.start})")], source=str(path)
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise PackValidationError([_yaml_error(exc)], source=str(path)) from exc
-    if data is None:
-        raise PackValidationError([("", "the file is empty")], source=str(path))
-    try:
-        return validate_pack(data)
-    except PackValidationError as exc:
-        exc.source = str(path)
-        raise
-
-
 def pack_load_data(data: dict, *, source_path: str = "") -> LoadResult:
     """Validate `data` (a parsed pack) and load it. See the module docstring for the rules.
 
@@ -100,8 +57,8 @@ def pack_load_data(data: dict, *, source_path: str = "") -> LoadResult:
 
 
 def pack_load_file(path) -> LoadResult:
-    """Load one YAML pack file (see `pack_parse_file` for the errors it raises)."""
-    content = pack_parse_file(path)
+    """Load one YAML pack file (see `schema.read_pack_file` for the errors it raises)."""
+    content = read_pack_file(path)
     try:
         with transaction.atomic():
             return _store(content, source_path=str(path))
@@ -122,7 +79,7 @@ def pack_load_files(paths) -> list[LoadResult]:
     first_file_for: dict[tuple[str, str], str] = {}
     for path in paths:
         try:
-            content = pack_parse_file(path)
+            content = read_pack_file(path)
         except PackValidationError as exc:
             failures.append(exc)
             continue
@@ -239,39 +196,3 @@ def _create(content: dict, sha: str, source_path: str) -> Pack:
         for order, scenario in enumerate(content["scenarios"])
     )
     return pack
-
-
-class _StrictSafeLoader(yaml.SafeLoader):
-    """yaml.safe_load, except that a key repeated in one mapping is an error.
-
-    Plain YAML keeps the last value silently, so a control with two `mitigates:` lines
-    would lose the first without anyone noticing.
-    """
-
-    def construct_mapping(self, node, deep=False):
-        seen = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                hash(key)
-            except TypeError:
-                continue  # the base loader reports unhashable keys itself
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found the key {key!r} twice (first on line {seen[key].line + 1})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark
-        return super().construct_mapping(node, deep=deep)
-
-
-def _yaml_error(exc: yaml.YAMLError) -> tuple[str, str]:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    reason = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    if mark is None:
-        return ("", reason)
-    return (f"line {mark.line + 1}, column {mark.column + 1}", reason)

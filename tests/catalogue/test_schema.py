@@ -81,9 +81,9 @@ CASES = [
     ),
     (
         "control id pattern",
-        lambda d: control(d, 0, 2).update(id="ACC-3"),
-        f"{ACC}[2].id",
-        "'ACC-3' is not a control id like I-ACC-01 (^[A-Z]-[A-Z]{2,4}-\\d{2}$)",
+        lambda d: control(d, 1, 2).update(id="GOV-1"),
+        f"{DEV}[2].id",
+        "'GOV-1' is not a control id like I-ACC-01 (^[A-Z]-[A-Z]{2,4}-\\d{2}$)",
     ),
     (
         "duplicate section id",
@@ -111,9 +111,9 @@ CASES = [
     ),
     (
         "duplicate source id",
-        lambda d: d["sources"][1].update(id="cyber-aware"),
-        "sources[1].id",
-        "duplicate source id 'cyber-aware' (first used at sources[0].id)",
+        lambda d: d["sources"].append({**d["sources"][1], "title": "Another"}),
+        "sources[2].id",
+        "duplicate source id 'hri' (first used at sources[1].id)",
     ),
     (
         "boolean where a string is expected (YAML yes/no)",
@@ -346,7 +346,7 @@ def test_each_mistake_is_reported_precisely_and_loads_nothing(pack_data, mutate,
     with pytest.raises(PackValidationError) as caught:
         pack_load_data(pack_data)
 
-    assert (path, reason) in caught.value.errors, caught.value.errors
+    assert caught.value.errors == [(path, reason)]
     assert Pack.objects.count() == 0
     assert Control.objects.count() == 0
 
