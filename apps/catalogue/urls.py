@@ -1,6 +1,9 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from apps.catalogue import views
 
 app_name = "catalogue"
-# Placeholder until the catalogue pages land (issue 3).
-urlpatterns = [path("", TemplateView.as_view(template_name="base.html"), name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.pack_detail, name="pack"),
+]
