@@ -8,12 +8,19 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# When a person or an organisation is deleted, Django detaches their events by setting these
+# links to NULL; the event itself, with its actor_label, stays.
+DETACHABLE_LINKS = frozenset({"actor", "subject", "organisation"})
+
 
 class AuditEventQuerySet(models.QuerySet):
     # SECURITY: audit rows are append-only. Bulk updates and deletes through the ORM are
     # refused; retention purges go through `audit.services.audit_purge_before`, which is
-    # the one sanctioned path and uses a raw delete.
+    # the one sanctioned path and uses a raw delete. The single update allowed is the
+    # one Django's deletion collector makes for on_delete=SET_NULL.
     def update(self, **kwargs):
+        if kwargs and set(kwargs) <= DETACHABLE_LINKS and all(v is None for v in kwargs.values()):
+            return super().update(**kwargs)
         raise PermissionError("Audit events cannot be changed.")
 
     def delete(self):

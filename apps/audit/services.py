@@ -38,3 +38,22 @@ def audit_record(
         request_id=request_id or meta.request_id,
         detail=detail or {},
     )
+
+
+def audit_purge_before(*, before) -> int:
+    """Delete events older than `before` (retention); the only sanctioned way to delete.
+
+    Returns how many rows went. Records the purge itself as an event.
+    """
+    from django.db import router, transaction
+
+    queryset = AuditEvent.objects.filter(occurred_at__lt=before)
+    using = router.db_for_write(AuditEvent)
+    with transaction.atomic(using=using):
+        deleted = queryset._raw_delete(using)
+        AuditEvent.objects.create(
+            actor_label="system",
+            action="audit.purged",
+            detail={"before": before.isoformat(), "deleted": deleted},
+        )
+    return deleted
