@@ -8,10 +8,13 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_UNIQUE_CHARACTERS = 5  # the same floor as Django's own deploy check
 KNOWN_BAD_SECRET_PREFIXES = ("dev-insecure-", "django-insecure", "change-me", "changeme", "secret")
 
 
 class ImproperlyConfiguredForProduction(ImproperlyConfigured):
+    """Raised (or printed, by settings.py) with every insecure setting at once."""
+
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("Refusing to start in production mode:\n  - " + "\n  - ".join(problems))
@@ -26,8 +29,10 @@ def check_production_settings(
         problems.append("DEBUG must be off in production (unset DEBUG or set DEBUG=false).")
     if not secret_key:
         problems.append("SECRET_KEY is missing: set a random value of 50+ characters.")
-    elif len(secret_key) < MIN_SECRET_KEY_LENGTH or secret_key.lower().startswith(
-        KNOWN_BAD_SECRET_PREFIXES
+    elif (
+        len(secret_key) < MIN_SECRET_KEY_LENGTH
+        or len(set(secret_key)) < MIN_SECRET_KEY_UNIQUE_CHARACTERS
+        or secret_key.lower().startswith(KNOWN_BAD_SECRET_PREFIXES)
     ):
         problems.append(
             "SECRET_KEY is a default or too short: set a random value of 50+ characters."

@@ -8,10 +8,12 @@ which refuses to start with insecure settings (see `config/production_guard.py`)
 from __future__ import annotations
 
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from config.production_guard import ImproperlyConfiguredForProduction, check_production_settings
 
@@ -22,7 +24,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").
 
 PORTCULLIS_ENV = env.str("PORTCULLIS_ENV", default="development")
 PRODUCTION = PORTCULLIS_ENV == "production"
-TESTING = env.bool("PORTCULLIS_TESTING", default=False)
+# Under pytest the settings module is imported before tests/conftest.py can set
+# PORTCULLIS_TESTING, so being imported by pytest counts as testing too.
+TESTING = env.bool("PORTCULLIS_TESTING", default="pytest" in sys.modules)
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
@@ -97,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "apps.accounts.context_processors.current_membership",
             ],
         },
     },
@@ -105,7 +110,11 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------
 from config.database import database_from_env  # noqa: E402
 
-DATABASES = {"default": database_from_env(env, BASE_DIR)}
+try:
+    DATABASES = {"default": database_from_env(env, BASE_DIR)}
+except ImproperlyConfigured as exc:
+    # A clear one-line message on stderr and a non-zero exit, not a traceback.
+    sys.exit(f"Portcullis cannot start: {exc}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication -------------------------------------------------------
@@ -125,7 +134,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if TESTING:
+if TESTING and not PRODUCTION:
     # Hashing with the production hasher makes every login in the suite ~100x slower.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -141,13 +150,19 @@ ACCOUNT_UNIQUE_EMAIL = True
 # SECURITY: accounts are created by invitation only; no open sign-up.
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
 ACCOUNT_PREVENT_ENUMERATION = True
+# Invitation-only service: a reset request for an unknown address sends nothing (the page
+# shown is the same either way), so the form cannot be used to mail arbitrary addresses.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# SECURITY: django-axes is the per-account-and-address lockout (AXES_FAILURE_LIMIT below).
+# allauth's per-account limit sits above it as a brake on guesses spread over many
+# addresses, so the person locked out from one address sees axes' lockout page.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "10/m/ip,20/15m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
@@ -155,17 +170,24 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Portcullis] "
+# SECURITY: the client address for allauth's rate limits, as for axes: REMOTE_ADDR unless a
+# number of trusted proxies is configured.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "Portcullis"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_ADAPTER = "apps.accounts.adapters.MFAAdapter"
 
 # django-axes: lock an account from one address after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+# allauth authenticates with `email=...`, not `username=...`: without this callable axes
+# would key every attempt on an empty username and never lock the account.
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -203,6 +225,8 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
+# Orchestrator probes may speak plain HTTP to the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -221,6 +245,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
         "object-src": [NONE],
+        "upgrade-insecure-requests": PRODUCTION,
     }
 }
 
@@ -292,6 +317,8 @@ REST_FRAMEWORK = {
 # --- Portcullis -------------------------------------------------------------------------
 CATALOGUE_PACKS_DIR = BASE_DIR / "apps" / "catalogue" / "packs"
 INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)
+# Absolute links in emails (invitations). Empty: taken from the request that sends them.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
 DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=3 * 365)
 
 LANGUAGE_CODE = "en-gb"
@@ -314,7 +341,9 @@ if PRODUCTION:
         allowed_hosts=ALLOWED_HOSTS,
     )
     if problems:
-        raise ImproperlyConfiguredForProduction(problems)
+        # SECURITY: refuse to start. sys.exit prints the message (naming each setting to
+        # fix) on stderr and exits non-zero, without a traceback to read through.
+        sys.exit(str(ImproperlyConfiguredForProduction(problems)))
 
 # --- Cache ------------------------------------------------------------------------------
 # Rate limits and TOTP replay protection live in the cache: with more than one web process

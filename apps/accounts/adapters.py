@@ -1,4 +1,17 @@
+"""allauth adapters: invitation-only sign-up, session fixation, MFA policy."""
+
+from __future__ import annotations
+
+import time
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+
+from apps.accounts.middleware import SESSION_STARTED_KEY
+from apps.accounts.selectors import user_has_mfa, user_requires_mfa
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -7,3 +20,52 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         # SECURITY: the invitation flow creates users itself; allauth's signup stays closed.
         return False
+
+    def pre_login(self, request, user, **kwargs):
+        response = super().pre_login(request, user, **kwargs)
+        if response is None:
+            # SECURITY: the password step is done. A new session key now, so a key planted
+            # before sign-in cannot be used to finish the login (the MFA step) or to ride
+            # it; Django's login() changes the key again once every step is done.
+            request.session.cycle_key()
+        return response
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if required and app == "allauth.mfa":
+            request = getattr(context, "request", None)
+            user = getattr(request, "user", None)
+            # Setting up the first second factor straight after signing in with the password
+            # (or accepting an invitation) needs no second password prompt: the person has
+            # just authenticated. Every later change (another key, removal) still does.
+            if (
+                user is not None
+                and user.is_authenticated
+                and not user_has_mfa(user=user)
+                and time.time() - request.session.get(SESSION_STARTED_KEY, 0)
+                < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+            ):
+                return False
+        return required
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": (
+            "Your organisation requires two-factor authentication. Add a security key "
+            "before you remove the authenticator app."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Someone who must use MFA cannot remove their last second factor."""
+        user = authenticator.user
+        if not user_requires_mfa(user=user):
+            return True
+        others = (
+            Authenticator.objects.filter(user=user)
+            .exclude(pk=authenticator.pk)
+            .exclude(type=Authenticator.Type.RECOVERY_CODES)
+        )
+        return others.exists()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from apps.accounts.selectors import user_has_mfa, user_requires_mfa
@@ -14,6 +15,16 @@ from apps.accounts.selectors import user_has_mfa, user_requires_mfa
 SESSION_STARTED_KEY = "portcullis_session_started"
 SESSION_LAST_SEEN_KEY = "portcullis_last_seen"
 MFA_OK_KEY = "portcullis_mfa_ok"
+# How often the last-seen time is written: keeps session writes off most requests, at the
+# cost of this much slack in the idle timeout.
+LAST_SEEN_RESOLUTION = 60
+
+
+def session_mark_signed_in(request) -> None:
+    """Start the absolute-lifetime clock; called when a login completes."""
+    now = int(time.time())
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_LAST_SEEN_KEY] = now
 
 
 class SessionLifetimeMiddleware:
@@ -29,19 +40,26 @@ class SessionLifetimeMiddleware:
             started = request.session.get(SESSION_STARTED_KEY)
             last_seen = request.session.get(SESSION_LAST_SEEN_KEY)
             if started is None:
-                request.session[SESSION_STARTED_KEY] = now
-                started = now
-            expired = (now - started > settings.SESSION_ABSOLUTE_TIMEOUT) or (
-                last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
-            )
-            if expired:
-                # SECURITY: flush, not just forget the user: the old cookie becomes useless.
-                logout(request)
-                return redirect(f"{reverse('account_login')}?next={request.path}")
-            # Writing last_seen at most once a minute keeps session writes off the hot path.
-            if last_seen is None or now - last_seen >= 60:
+                # A session made without our login hook (e.g. a test's force_login).
+                request.session[SESSION_STARTED_KEY] = started = now
+            if now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+                return self._end(request, "absolute_timeout")
+            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                return self._end(request, "idle_timeout")
+            if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
                 request.session[SESSION_LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+    def _end(self, request, reason: str) -> HttpResponse:
+        # SECURITY: flush, not just forget the user: the old cookie becomes useless.
+        request.portcullis_logout_reason = reason
+        logout(request)
+        login_url = reverse("account_login")
+        if request.method == "GET":
+            login_url = f"{login_url}?{urlencode({'next': request.get_full_path()})}"
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "Your session has ended. Sign in again."}, status=401)
+        return HttpResponseRedirect(login_url)
 
 
 # Paths a user who must enrol in MFA may still reach.
@@ -50,6 +68,7 @@ MFA_EXEMPT_PREFIXES = (
     "/accounts/logout/",
     "/accounts/reauthenticate/",
     "/accounts/login/",
+    "/accounts/confirm-email/",
     "/static/",
     "/healthz",
     "/readyz",
@@ -59,7 +78,7 @@ MFA_EXEMPT_PREFIXES = (
 class MFARequiredMiddleware:
     """Send anyone who must have MFA, and has none, to enrolment before any other page.
 
-    Applies to /admin/ too, and to the API when reached with a session.
+    Applies to /admin/ too, and to the API when reached with a session (403 there).
     """
 
     def __init__(self, get_response):
@@ -73,13 +92,27 @@ class MFARequiredMiddleware:
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
             and not request.session.get(MFA_OK_KEY)
         ):
-            if user_requires_mfa(user=user) and not user_has_mfa(user=user):
-                return redirect(reverse("mfa_activate_totp"))
-            # Cache the positive answer for this session; enrolment changes re-check
-            # because allauth cycles the session on MFA changes.
-            if user_has_mfa(user=user) or not user_requires_mfa(user=user):
+            if user_has_mfa(user=user):
+                # Remembered for the session; allauth's add/remove signals clear it.
                 request.session[MFA_OK_KEY] = True
+            elif user_requires_mfa(user=user):
+                return self._send_to_enrolment(request)
+            # Not required and not set up: checked again on every request, so a promotion
+            # to org admin or a policy change applies at once.
         return self.get_response(request)
+
+    def _send_to_enrolment(self, request) -> HttpResponse:
+        enrol_url = reverse("mfa_index")
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"detail": "Set up two-factor authentication before using the service."},
+                status=403,
+            )
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = enrol_url
+            return response
+        return HttpResponseRedirect(enrol_url)
 
 
 def forget_mfa_check(request) -> None:
