@@ -1,3 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from apps.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("members/", views.member_list, name="member_list"),
+    path("members/invite/", views.member_invite, name="member_invite"),
+    path("members/<uuid:public_id>/", views.member_detail, name="member_detail"),
+    path("members/<uuid:public_id>/role/", views.member_change_role, name="member_change_role"),
+    path(
+        "members/<uuid:public_id>/deactivate/",
+        views.member_deactivate,
+        name="member_deactivate",
+    ),
+    path(
+        "invitations/<uuid:public_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

@@ -1,0 +1,289 @@
+"""Writes about people and organisations: invitations, roles, deactivation.
+
+Every function checks policy, opens its own transaction and records audit events.
+Services raise PermissionDenied when the actor may not act and ValidationError (with the
+field it concerns) when the input is wrong; in both cases nothing has changed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.models import Audience, Invitation, Membership, User
+from apps.accounts.selectors import (
+    email_has_account,
+    invitation_get_by_token,
+    invitation_token_for,
+    user_is_org_admin_of,
+)
+from apps.audit.services import audit_record
+
+ACCOUNT_EXISTS_MESSAGE = (
+    "An account already exists for this email address. A person can belong to one "
+    "organisation only; ask them to sign in, or contact the Portcullis team."
+)
+
+
+def _require_org_admin(*, actor, organisation) -> None:
+    if not user_is_org_admin_of(user=actor, organisation=organisation):
+        raise PermissionDenied("Only an admin of this organisation can do that.")
+
+
+def _normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": "Enter an email address like name@example.org."}) from exc
+    return email
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+def invitation_url(invitation: Invitation, *, base_url: str | None = None) -> str:
+    """The absolute link sent in the invitation email."""
+    base = (settings.PUBLIC_BASE_URL or base_url or "http://localhost:8000").rstrip("/")
+    path = reverse("accounts:invitation_accept", args=[invitation_token_for(invitation)])
+    return f"{base}{path}"
+
+
+def member_invite(
+    *,
+    actor,
+    organisation,
+    email: str,
+    full_name: str = "",
+    role: str = Membership.Role.MEMBER,
+    audience: str,
+    base_url: str | None = None,
+) -> Invitation:
+    """Invite someone to `organisation` by email: a signed, single-use, expiring link.
+
+    Refused (ValidationError) when an account already uses the address or an unexpired
+    invitation to this organisation is pending for it. The email goes out inside the
+    transaction, so an invitation exists only if its email could be handed over.
+    """
+    _require_org_admin(actor=actor, organisation=organisation)
+    email = _normalise_email(email)
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": "Choose a role."})
+    if audience not in Audience.values:
+        raise ValidationError({"audience": "Choose who this person is."})
+    if email_has_account(email=email):
+        raise ValidationError({"email": ACCOUNT_EXISTS_MESSAGE})
+
+    now = timezone.now()
+    with transaction.atomic():
+        pending = Invitation.objects.filter(
+            organisation=organisation,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        )
+        if pending.exists():
+            raise ValidationError(
+                {
+                    "email": "An invitation to this address is already pending. Revoke it "
+                    "first if you need to send a new one."
+                }
+            )
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email,
+            full_name=(full_name or "").strip(),
+            role=role,
+            audience=audience,
+            invited_by=actor,
+            created_at=now,
+            # Whole seconds: the signed link carries the expiry as an integer timestamp.
+            expires_at=(now + timedelta(seconds=settings.INVITATION_MAX_AGE)).replace(
+                microsecond=0
+            ),
+        )
+        audit_record(
+            actor=actor,
+            action="invitation.issued",
+            organisation=organisation,
+            obj=invitation,
+            detail={"email": email, "role": role, "audience": audience},
+        )
+        context = {
+            "invitation": invitation,
+            "url": invitation_url(invitation, base_url=base_url),
+            "inviter": actor,
+        }
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+            message=render_to_string("accounts/email/invitation_message.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[email],
+        )
+    return invitation
+
+
+def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
+    """Withdraw a pending invitation: its link stops working at once."""
+    _require_org_admin(actor=actor, organisation=invitation.organisation)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise ValidationError("This invitation has already been accepted.")
+        if invitation.revoked_at is not None:
+            return invitation
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="invitation.revoked",
+            organisation=invitation.organisation,
+            obj=invitation,
+            detail={"email": invitation.email},
+        )
+    return invitation
+
+
+def invitation_accept(*, token: str, password: str, full_name: str = "") -> User:
+    """Turn a valid invitation link into an account, in one transaction.
+
+    Creates the user (password validators apply), a verified primary email address and
+    the membership, marks the invitation used and records the event. Raises
+    InvitationUnusable for a link that is invalid, expired, used or revoked, and
+    ValidationError for a refused password or an address that already has an account;
+    either way nothing is created.
+    """
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        invitation = invitation_get_by_token(token=token, for_update=True)
+        if email_has_account(email=invitation.email):
+            raise ValidationError(ACCOUNT_EXISTS_MESSAGE)
+        full_name = (full_name or invitation.full_name).strip()
+        user = User(email=invitation.email.lower(), full_name=full_name)
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            raise ValidationError({"password1": exc.messages}) from exc
+        user.set_password(password)
+        user.save()
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        Membership.objects.create(
+            user=user,
+            organisation=invitation.organisation,
+            role=invitation.role,
+            audience=invitation.audience,
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        audit_record(
+            actor=user,
+            action="invitation.accepted",
+            organisation=invitation.organisation,
+            subject=user,
+            obj=invitation,
+            detail={"role": invitation.role, "audience": invitation.audience},
+        )
+    return user
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+
+def membership_change_role(*, actor, membership: Membership, role: str) -> Membership:
+    """Make a member an org admin, or an org admin a member.
+
+    The last org admin of an organisation cannot be demoted (nobody could then invite or
+    manage anyone). A promoted member must set up MFA before their next page.
+    """
+    _require_org_admin(actor=actor, organisation=membership.organisation)
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": "Choose a role."})
+    with transaction.atomic():
+        # Lock the organisation's admin rows so two demotions cannot both pass the check.
+        admins = list(
+            Membership.objects.select_for_update()
+            .filter(organisation_id=membership.organisation_id, role=Membership.Role.ORG_ADMIN)
+            .values_list("pk", flat=True)
+        )
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        previous = membership.role
+        if previous == role:
+            return membership
+        if previous == Membership.Role.ORG_ADMIN and admins == [membership.pk]:
+            raise ValidationError(
+                {"role": "This is the organisation's only admin: make someone else an admin first."}
+            )
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit_record(
+            actor=actor,
+            action="membership.role_changed",
+            organisation=membership.organisation,
+            subject=membership.user,
+            obj=membership,
+            detail={"from": previous, "to": role},
+        )
+    return membership
+
+
+# --- Deactivation and sessions -------------------------------------------------------------
+
+
+def sessions_end_for_user(*, user) -> int:
+    """Delete every stored session signed in as `user`; returns how many were ended.
+
+    Sessions live in the database (SESSION_ENGINE), so they can be found by their user.
+    """
+    user_id = str(user.pk)
+    ended = 0
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    for session in live.iterator(chunk_size=500):
+        if session.get_decoded().get("_auth_user_id") == user_id:
+            session.delete()
+            ended += 1
+    return ended
+
+
+def user_deactivate(*, actor, user: User) -> int:
+    """Stop `user` signing in and end every session they have; returns sessions ended.
+
+    Allowed for platform staff and for an admin of the user's organisation, never on
+    oneself (that is what signing out is for).
+    """
+    if actor.pk == user.pk:
+        raise ValidationError("You cannot deactivate your own account.")
+    membership = Membership.objects.select_related("organisation").filter(user=user).first()
+    if not (
+        getattr(actor, "is_staff", False)
+        or (
+            membership is not None
+            and user_is_org_admin_of(user=actor, organisation=membership.organisation)
+        )
+    ):
+        raise PermissionDenied("Only an admin of this person's organisation can do that.")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        ended = sessions_end_for_user(user=user)
+        audit_record(
+            actor=actor,
+            action="user.deactivated",
+            organisation=membership.organisation if membership else None,
+            subject=user,
+            obj=user,
+            detail={"sessions_ended": ended},
+        )
+    return ended

@@ -1,0 +1,223 @@
+"""Organisation admin pages and the invitation acceptance page. Thin: rules are in services."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from allauth.account.utils import perform_login
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts import selectors, services
+from apps.accounts.forms import AcceptInvitationForm, ChangeRoleForm, InviteForm
+
+INVITATION_PROBLEMS = {
+    # reason: (HTTP status, heading, explanation)
+    "invalid": (
+        404,
+        "This invitation link does not work",
+        "The link may be incomplete or may have been changed. Copy the whole link from "
+        "your invitation email, or ask your organisation's admin to invite you again.",
+    ),
+    "expired": (
+        410,
+        "This invitation has expired",
+        "Invitation links work for a limited time. Ask your organisation's admin to "
+        "invite you again.",
+    ),
+    "accepted": (
+        410,
+        "This invitation has already been used",
+        "Each invitation link works once. If you set up your account with it, sign in.",
+    ),
+    "revoked": (
+        410,
+        "This invitation has been withdrawn",
+        "Your organisation's admin withdrew this invitation. Ask them if you still need "
+        "an account.",
+    ),
+}
+
+
+def org_admin_required(view):
+    """Signed in and an admin of an organisation; 403 for everyone else signed in."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = selectors.membership_for_user(user=request.user)
+        if membership is None or not membership.is_org_admin:
+            raise PermissionDenied("Only organisation admins can see this page.")
+        request.membership = membership
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@org_admin_required
+@require_http_methods(["GET"])
+def member_list(request):
+    return render(
+        request,
+        "accounts/member_list.html",
+        {
+            "organisation": request.membership.organisation,
+            "memberships": selectors.membership_list_for_user(user=request.user),
+            "invitations": selectors.invitation_list_pending_for_user(user=request.user),
+        },
+    )
+
+
+@org_admin_required
+@require_http_methods(["GET", "POST"])
+def member_invite(request):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.member_invite(
+                actor=request.user,
+                organisation=request.membership.organisation,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("accounts:member_list")
+    return render(
+        request,
+        "accounts/member_invite.html",
+        {"form": form, "organisation": request.membership.organisation},
+        status=400 if form.errors else 200,
+    )
+
+
+@org_admin_required
+@require_POST
+def invitation_revoke(request, public_id):
+    invitation = selectors.invitation_get_for_user(user=request.user, public_id=public_id)
+    try:
+        services.invitation_revoke(actor=request.user, invitation=invitation)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Invitation to {invitation.email} withdrawn.")
+    return redirect("accounts:member_list")
+
+
+@org_admin_required
+@require_http_methods(["GET"])
+def member_detail(request, public_id):
+    membership = selectors.membership_get_for_user(user=request.user, public_id=public_id)
+    return render(
+        request,
+        "accounts/member_detail.html",
+        {"member": membership, "role_form": ChangeRoleForm(initial={"role": membership.role})},
+    )
+
+
+@org_admin_required
+@require_POST
+def member_change_role(request, public_id):
+    membership = selectors.membership_get_for_user(user=request.user, public_id=public_id)
+    form = ChangeRoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_change_role(
+                actor=request.user, membership=membership, role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"{membership.user.display_name}'s role was updated.")
+            return redirect("accounts:member_detail", public_id=membership.public_id)
+    return render(
+        request,
+        "accounts/member_detail.html",
+        {"member": membership, "role_form": form},
+        status=400,
+    )
+
+
+@org_admin_required
+@require_POST
+def member_deactivate(request, public_id):
+    membership = selectors.membership_get_for_user(user=request.user, public_id=public_id)
+    try:
+        services.user_deactivate(actor=request.user, user=membership.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"{membership.user.display_name} can no longer sign in and was signed out."
+        )
+    return redirect("accounts:member_detail", public_id=membership.public_id)
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """Set a password for an invited account. GET shows the form and changes nothing."""
+    if request.user.is_authenticated:
+        return render(request, "accounts/invitation_signed_in.html", status=400)
+    try:
+        invitation = selectors.invitation_get_by_token(token=token)
+    except selectors.InvitationUnusable as exc:
+        return _invitation_problem(request, exc.reason)
+
+    form = AcceptInvitationForm(
+        request.POST or None,
+        email=invitation.email,
+        initial={"full_name": invitation.full_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+            )
+        except selectors.InvitationUnusable as exc:
+            return _invitation_problem(request, exc.reason)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            needs_mfa = selectors.user_requires_mfa(user=user)
+            # allauth's login: the session key changes, login signals and audit fire.
+            return perform_login(
+                request,
+                user,
+                redirect_url=reverse("mfa_index") if needs_mfa else reverse("home"),
+            )
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=400 if form.errors else 200,
+    )
+
+
+def _invitation_problem(request, reason: str):
+    status, heading, explanation = INVITATION_PROBLEMS[reason]
+    return render(
+        request,
+        "accounts/invitation_unusable.html",
+        {"heading": heading, "explanation": explanation, "reason": reason},
+        status=status,
+    )
