@@ -1,0 +1,50 @@
+"""Score snapshots: what the engine said about one assessment's answers, kept as is.
+
+A Score is never recomputed in place: the engine version and the pinned pack version
+are stored with it, so a report or dashboard can always say which model produced it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Score(models.Model):
+    """One evaluation of an assessment (`result` is `engine.result_to_dict`).
+
+    `answers_sha256` digests what the result depends on: the answers, the audience and
+    the pack content. Scoring the same answers with the same engine again finds this
+    row instead of writing another (unique constraint below).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assessment = models.ForeignKey(
+        "assessments.Assessment", on_delete=models.CASCADE, related_name="scores"
+    )
+    # PROTECT: a score must always be explainable by the pack version that produced it.
+    pack = models.ForeignKey("catalogue.Pack", on_delete=models.PROTECT, related_name="scores")
+    engine_version = models.CharField(max_length=32)
+    answers_sha256 = models.CharField(max_length=64)
+    result = models.JSONField()
+    # Denormalised from `result` for dashboards and exports (no JSON parsing per row).
+    baseline_met = models.BooleanField()
+    exposures = models.JSONField(default=dict)  # {scenario id: exposure 0..1}
+    bands = models.JSONField(default=dict)  # {scenario id: band}
+    plan_length = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "answers_sha256", "engine_version"],
+                name="scoring_score_one_per_answers_and_engine",
+            )
+        ]
+        indexes = [models.Index(fields=["assessment", "-created_at"], name="scoring_latest")]
+
+    def __str__(self) -> str:
+        return f"Score {self.public_id} ({self.pack_id}, engine {self.engine_version})"

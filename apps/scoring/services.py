@@ -1,0 +1,94 @@
+"""Writes for scoring: record Score snapshots of assessments."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+
+from apps.assessments.models import Answer
+from apps.scoring import engine
+from apps.scoring.models import Score
+from apps.scoring.selectors import answers_for, answers_sha256, compiled_pack_for
+
+BULK_BATCH_SIZE = 500
+
+
+def _score_row(*, assessment, digest: str, result: engine.ScoreResult) -> Score:
+    data = engine.result_to_dict(result)
+    return Score(
+        assessment=assessment,
+        pack_id=assessment.pack_id,
+        engine_version=engine.ENGINE_VERSION,
+        answers_sha256=digest,
+        result=data,
+        baseline_met=data["baseline_met"],
+        exposures={s["id"]: s["exposure"] for s in data["scenarios"]},
+        bands={s["id"]: s["band"] for s in data["scenarios"]},
+        plan_length=len(data["plan"]),
+    )
+
+
+def score_record(*, assessment) -> Score:
+    """Score the assessment's answers against its pinned pack and keep the snapshot.
+
+    Idempotent: the same answers (and audience, pack content and engine version) return
+    the row already recorded and write nothing. Raises engine.AnswerError if a stored
+    answer is not one the pinned pack knows.
+    """
+    answers = answers_for(assessment=assessment)
+    digest = answers_sha256(pack=assessment.pack, audience=assessment.audience, answers=answers)
+    lookup = {
+        "assessment": assessment,
+        "answers_sha256": digest,
+        "engine_version": engine.ENGINE_VERSION,
+    }
+    existing = Score.objects.filter(**lookup).first()
+    if existing is not None:
+        return existing
+    result = engine.evaluate(
+        compiled_pack_for(assessment.pack), answers, assessment.audience, with_plan=True
+    )
+    row = _score_row(assessment=assessment, digest=digest, result=result)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        # Recorded concurrently (two submits, a retried task): that row is this score.
+        return Score.objects.get(**lookup)
+    return row
+
+
+def score_record_many(*, assessments: Sequence) -> int:
+    """Score many assessments in bulk (a pack or engine update, `make bench`): one query
+    for their answers, one for the scores they already have, bulk inserts. Returns how
+    many new Score rows were written. Assessments should come with `pack` selected."""
+    assessments = list(assessments)
+    if not assessments:
+        return 0
+    answers: dict[int, dict[str, str]] = defaultdict(dict)
+    for assessment_id, control_key, answer_key in Answer.objects.filter(
+        assessment_id__in=[a.pk for a in assessments]
+    ).values_list("assessment_id", "control_key", "answer_key"):
+        answers[assessment_id][control_key] = answer_key
+    digests = {
+        a.pk: answers_sha256(pack=a.pack, audience=a.audience, answers=answers[a.pk])
+        for a in assessments
+    }
+    recorded = set(
+        Score.objects.filter(
+            assessment_id__in=list(digests),
+            engine_version=engine.ENGINE_VERSION,
+            answers_sha256__in=set(digests.values()),
+        ).values_list("assessment_id", "answers_sha256")
+    )
+    rows = []
+    for a in assessments:
+        if (a.pk, digests[a.pk]) in recorded:
+            continue
+        result = engine.evaluate(compiled_pack_for(a.pack), answers[a.pk], a.audience)
+        rows.append(_score_row(assessment=a, digest=digests[a.pk], result=result))
+    with transaction.atomic():
+        Score.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
+    return len(rows)
