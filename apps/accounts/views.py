@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from allauth.account.utils import perform_login
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -102,7 +103,11 @@ def member_invite(request):
     return render(
         request,
         "accounts/member_invite.html",
-        {"form": form, "organisation": request.membership.organisation},
+        {
+            "form": form,
+            "organisation": request.membership.organisation,
+            "link_days": max(1, round(settings.INVITATION_MAX_AGE / 86400)),
+        },
         status=400 if form.errors else 200,
     )
 
