@@ -1,0 +1,72 @@
+"""Production mode refuses to start with insecure settings, naming each one."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.production_guard import check_production_settings
+from tests.security.test_headers import production_env, run_manage
+
+GOOD_KEY = "k" * 20 + "Zq8#pL2@vN5!xR7$wT3%yU6^aB9&cD1*eF4(gH0)"
+
+
+def test_good_production_settings_pass():
+    assert (
+        check_production_settings(
+            debug=False, secret_key=GOOD_KEY, allowed_hosts=["portcullis.example.org"]
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"debug": True}, "DEBUG"),
+        ({"secret_key": ""}, "SECRET_KEY"),
+        ({"secret_key": "short"}, "SECRET_KEY"),
+        ({"secret_key": "dev-insecure-" + "x" * 60}, "SECRET_KEY"),
+        ({"secret_key": "django-insecure-" + "abcdefgh" * 8}, "SECRET_KEY"),
+        ({"secret_key": "ab" * 40}, "SECRET_KEY"),
+        ({"allowed_hosts": []}, "ALLOWED_HOSTS"),
+        ({"allowed_hosts": ["*"]}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_each_insecure_setting_is_refused_by_name(kwargs, named):
+    settings = {
+        "debug": False,
+        "secret_key": GOOD_KEY,
+        "allowed_hosts": ["portcullis.example.org"],
+        **kwargs,
+    }
+
+    problems = check_production_settings(**settings)
+
+    assert len(problems) == 1
+    assert problems[0].startswith(named)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"DEBUG": "true"}, "DEBUG"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "change-me"}, "SECRET_KEY"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_manage_py_refuses_to_start_with_a_clear_message(overrides, named):
+    result = run_manage("check", env=production_env(**overrides))
+
+    assert result.returncode != 0
+    assert "Refusing to start in production mode" in result.stderr
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_seed_demo_refuses_to_run_in_production():
+    result = run_manage("seed_demo", env=production_env())
+
+    assert result.returncode != 0
+    assert "refuses to run in production" in result.stderr
+    assert "Traceback" not in result.stderr
