@@ -1,0 +1,91 @@
+"""`manage.py seed_demo`: demo organisations and people, idempotent."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core.management import call_command
+from django.test import override_settings
+
+from apps.accounts.management.commands.seed_demo import DEMO_PASSWORD
+from apps.accounts.models import Membership, Organisation, User
+from tests.security.flows import sign_in_mfa, sign_in_password, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _snapshot():
+    return (
+        list(Organisation.objects.values_list("name", "kind")),
+        list(User.objects.values_list("email", "password", "is_staff", "is_superuser")),
+        list(
+            Membership.objects.values_list("user__email", "organisation__name", "role", "audience")
+        ),
+        list(Authenticator.objects.values_list("user__email", "type", "data")),
+    )
+
+
+def test_it_creates_the_demo_organisations_and_people():
+    _seed()
+
+    commons = Organisation.objects.get(name="House of Commons (demo)")
+    council = Organisation.objects.get(name="Example Borough Council Electoral Services (demo)")
+    assert commons.kind == "parliamentary_office"
+    assert council.kind == "la_electoral_services"
+    assert sorted(commons.memberships.values_list("audience", "role")) == [
+        ("parliamentarian", "member"),
+        ("staff", "member"),
+        ("staff", "member"),
+        ("staff", "org_admin"),
+    ]
+    assert sorted(council.memberships.values_list("audience", "role")) == [
+        ("election_official", "member"),
+        ("election_official", "org_admin"),
+    ]
+    staff = User.objects.get(is_superuser=True)
+    assert staff.is_staff
+    assert not Membership.objects.filter(user=staff).exists()
+    for user in User.objects.all():
+        assert user.check_password(DEMO_PASSWORD)
+        assert user.emailaddress_set.get().verified
+        assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def test_running_it_twice_changes_nothing_and_prints_the_same_logins():
+    first = _seed()
+    before = _snapshot()
+
+    second = _seed()
+
+    assert _snapshot() == before
+    strip_codes = re.compile(r"current code: \d{6}")
+    assert strip_codes.sub("", first) == strip_codes.sub("", second)
+
+
+def test_the_printed_secret_signs_the_demo_mp_in(client):
+    output = _seed()
+    block = output.split("mp@commons.demo.example", 1)[1]
+    secret = re.search(r"TOTP secret: ([A-Z2-7]+)", block).group(1)
+    assert re.search(r"otpauth://totp/\S+secret=" + secret, block)
+    assert DEMO_PASSWORD in output
+
+    assert sign_in_password(client, "mp@commons.demo.example", DEMO_PASSWORD).status_code == 302
+    assert sign_in_mfa(client, totp_code(secret))["Location"] == "/"
+
+
+@override_settings(PRODUCTION=True)
+def test_it_refuses_to_run_in_production():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="production"):
+        _seed()
+    assert not User.objects.exists()
