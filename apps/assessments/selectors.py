@@ -1,0 +1,218 @@
+"""Reads about a person's own assessments, always scoped to that person.
+
+Nobody else's assessment is ever returned: not a colleague's in the same organisation, not
+an org admin's view (that goes through the compliance app, with its own audit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+
+from apps.assessments.models import Answer, Assessment
+from apps.assessments.questionnaire import QuestionDef, Questionnaire, questionnaire_for
+from apps.scoring import engine
+from apps.scoring.selectors import compiled_pack_for
+
+
+def assessment_list_for_user(*, user) -> QuerySet[Assessment]:
+    """The requester's own assessments, newest first, with their pack (content deferred)."""
+    if not getattr(user, "is_authenticated", False):
+        return Assessment.objects.none()
+    return (
+        Assessment.objects.filter(user=user)
+        .select_related("pack")
+        .defer("pack__content")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def assessment_get_for_user(*, user, public_id) -> Assessment:
+    """One of the requester's own assessments; 404 for anyone else's (colleagues included)."""
+    try:
+        return assessment_list_for_user(user=user).get(public_id=public_id)
+    except (Assessment.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        raise Http404("No such assessment.") from exc
+
+
+class StoredAnswer(NamedTuple):
+    answer_key: str
+    note: str
+
+
+def answers_for_assessment(*, assessment) -> dict[str, StoredAnswer]:
+    """Every stored answer of `assessment`, by control id, in one query (no model objects:
+    this sits on the answer-save path)."""
+    rows = Answer.objects.filter(assessment_id=assessment.pk).values_list(
+        "control_key", "answer_key", "note"
+    )
+    return {control_key: StoredAnswer(answer_key, note) for control_key, answer_key, note in rows}
+
+
+def answer_keys(answers: dict[str, StoredAnswer]) -> dict[str, str]:
+    """The engine's view of answers: control id -> answer key."""
+    return {control_id: answer.answer_key for control_id, answer in answers.items()}
+
+
+def visible_control_ids(*, assessment, answer_map: dict[str, str]) -> list[str]:
+    """Controls shown to this person given these answers (audience and applies_if)."""
+    compiled = compiled_pack_for(assessment.pack)
+    return list(engine.visible_controls(compiled, answer_map, assessment.audience))
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    applicable: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.applicable) if self.applicable else 100
+
+    @property
+    def complete(self) -> bool:
+        return self.answered >= self.applicable
+
+
+@dataclass(frozen=True)
+class SectionState:
+    """One section as this person sees it now: its visible questions, answered or not."""
+
+    id: str
+    title: str
+    visible_ids: tuple[str, ...]
+    answered_ids: frozenset[str]
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(answered=len(self.answered_ids), applicable=len(self.visible_ids))
+
+    @property
+    def first_unanswered(self) -> str | None:
+        for control_id in self.visible_ids:
+            if control_id not in self.answered_ids:
+                return control_id
+        return None
+
+
+@dataclass(frozen=True)
+class QuestionnaireState:
+    """Where a person stands in one assessment: what is shown, answered and left to do."""
+
+    questionnaire: Questionnaire
+    visible: frozenset[str]
+    sections: tuple[SectionState, ...]  # only sections with at least one visible question
+
+    @property
+    def progress(self) -> Progress:
+        answered = sum(len(s.answered_ids) for s in self.sections)
+        applicable = sum(len(s.visible_ids) for s in self.sections)
+        return Progress(answered=answered, applicable=applicable)
+
+    def section(self, section_id: str) -> SectionState | None:
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        return None
+
+    def next_section(self, section_id: str) -> SectionState | None:
+        ids = [s.id for s in self.sections]
+        if section_id in ids:
+            index = ids.index(section_id)
+            return self.sections[index + 1] if index + 1 < len(ids) else None
+        # A section that vanished (branching): the next one in pack order.
+        order = {s.id: s.order for s in self.questionnaire.sections}
+        current = order.get(section_id, -1)
+        for section in self.sections:
+            if order[section.id] > current:
+                return section
+        return None
+
+    def previous_section(self, section_id: str) -> SectionState | None:
+        ids = [s.id for s in self.sections]
+        if section_id in ids and ids.index(section_id) > 0:
+            return self.sections[ids.index(section_id) - 1]
+        return None
+
+    def unanswered(self) -> list[QuestionDef]:
+        return [
+            self.questionnaire.questions[control_id]
+            for section in self.sections
+            for control_id in section.visible_ids
+            if control_id not in section.answered_ids
+        ]
+
+
+def questionnaire_state(*, assessment, answer_map: dict[str, str]) -> QuestionnaireState:
+    """Compute what this person sees given `answer_map` (no queries once the pack is cached)."""
+    questionnaire = questionnaire_for(assessment.pack)
+    visible = frozenset(visible_control_ids(assessment=assessment, answer_map=answer_map))
+    sections = []
+    for section in questionnaire.sections:
+        shown = tuple(c for c in section.control_ids if c in visible)
+        if shown:
+            sections.append(
+                SectionState(
+                    id=section.id,
+                    title=section.title,
+                    visible_ids=shown,
+                    answered_ids=frozenset(c for c in shown if c in answer_map),
+                )
+            )
+    return QuestionnaireState(
+        questionnaire=questionnaire, visible=visible, sections=tuple(sections)
+    )
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    section_id: str | None  # None: everything answered, go to review
+    control_id: str | None
+
+
+def resume_point(*, assessment, state: QuestionnaireState) -> ResumePoint:
+    """Exactly where the person left: their last section's first unanswered question, else
+    the first unanswered question anywhere, else the review page."""
+    last = state.section(assessment.last_section_key) if assessment.last_section_key else None
+    if last is not None and last.first_unanswered:
+        return ResumePoint(section_id=last.id, control_id=last.first_unanswered)
+    for section in state.sections:
+        if section.first_unanswered:
+            return ResumePoint(section_id=section.id, control_id=section.first_unanswered)
+    return ResumePoint(section_id=None, control_id=None)
+
+
+def unsure_questions(*, state: QuestionnaireState, answer_map: dict[str, str]) -> list[QuestionDef]:
+    """Visible questions answered "I'm not sure": the review page's "find out" list."""
+    result = []
+    for section in state.sections:
+        for control_id in section.visible_ids:
+            question = state.questionnaire.questions[control_id]
+            option = question.option(answer_map.get(control_id, ""))
+            if option is not None and option.is_unsure:
+                result.append(question)
+    return result
+
+
+def progress_for_assessments(*, assessments) -> dict[int, Progress]:
+    """Answered of applicable for each of these assessments (one query for all answers)."""
+    by_assessment: dict[int, dict[str, str]] = {a.pk: {} for a in assessments}
+    if not by_assessment:
+        return {}
+    rows = Answer.objects.filter(assessment_id__in=list(by_assessment)).values_list(
+        "assessment_id", "control_key", "answer_key"
+    )
+    for assessment_id, control_key, answer_key in rows:
+        by_assessment[assessment_id][control_key] = answer_key
+    result = {}
+    for assessment in assessments:
+        answer_map = by_assessment[assessment.pk]
+        visible = visible_control_ids(assessment=assessment, answer_map=answer_map)
+        result[assessment.pk] = Progress(
+            answered=sum(1 for c in visible if c in answer_map), applicable=len(visible)
+        )
+    return result
