@@ -45,14 +45,14 @@ def exposure_gauge(score, band: str, label: str, element_id: str) -> str:
     title = f"{label}: exposure {round(value)} out of 100, {band}"
     value_arc = (
         format_html(
-            '<path d="M {} {} A {} {} 0 0 1 {:.2f} {:.2f}" fill="none" stroke="{}" '
+            '<path d="M {} {} A {} {} 0 0 1 {} {}" fill="none" stroke="{}" '
             'stroke-width="12" stroke-linecap="butt"/>',
             cx - r,
             cy,
             r,
             r,
-            x,
-            y,
+            f"{x:.2f}",
+            f"{y:.2f}",
             colour,
         )
         if value > 0
@@ -60,7 +60,8 @@ def exposure_gauge(score, band: str, label: str, element_id: str) -> str:
     )
     return format_html(
         '<svg class="portcullis-gauge" viewBox="0 0 120 78" width="180" height="117" '
-        'role="img" aria-labelledby="{id}-title" focusable="false">'
+        'role="img" aria-labelledby="{id}-title" focusable="false" '
+        'font-family="GDS Transport, arial, sans-serif">'
         '<title id="{id}-title">{title}</title>'
         '<path d="M {x0} {cy} A {r} {r} 0 0 1 {x1} {cy}" fill="none" stroke="{track}" '
         'stroke-width="12"/>'
@@ -95,9 +96,9 @@ def exposure_bar(score, band: str) -> str:
         '<svg class="portcullis-bar" viewBox="0 0 100 8" width="100%" height="8" '
         'preserveAspectRatio="none" aria-hidden="true" focusable="false">'
         '<rect x="0" y="0" width="100" height="8" fill="{}"/>'
-        '<rect x="0" y="0" width="{:.1f}" height="8" fill="{}"/></svg>',
+        '<rect x="0" y="0" width="{}" height="8" fill="{}"/></svg>',
         TRACK_COLOUR,
-        value,
+        f"{value:.1f}",
         colour,
     )
 

@@ -1,0 +1,267 @@
+"""Template contexts for the self-assessment pages: selectors' results, shaped for display.
+
+Nothing here decides anything (which answers are allowed, what is visible, how exposure is
+scored): that is the services', the selectors' and the scoring engine's business.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.urls import reverse
+
+from apps.accounts.selectors import membership_for_user
+from apps.assessments import selectors
+from apps.assessments.forms import answer_field, note_field
+from apps.assessments.questionnaire import QuestionDef, questionnaire_for
+from apps.assessments.results import exposure_rows, results_view, trend_for_user
+from apps.catalogue.selectors import pack_list_for_audience
+
+
+def _section_url(assessment, section_id: str, control_id: str | None = None) -> str:
+    url = reverse("assessments:section", args=[assessment.public_id, section_id])
+    return f"{url}#question-{control_id}" if control_id else url
+
+
+# --- home ---------------------------------------------------------------------------
+def pack_for_user_or_404(*, user, public_id):
+    """A pack (latest version) meant for the requester's audience; 404 for any other."""
+    membership = membership_for_user(user=user)
+    if membership is None:
+        raise Http404("No such questionnaire.")
+    for pack in pack_list_for_audience(audience=membership.audience):
+        if pack.public_id == public_id:
+            return pack
+    raise Http404("No such questionnaire.")
+
+
+def home_context(*, user) -> dict:
+    membership = membership_for_user(user=user)
+    assessments = list(selectors.assessment_list_for_user(user=user))
+    progress = selectors.progress_for_assessments(assessments=assessments)
+    packs = pack_list_for_audience(audience=membership.audience) if membership else []
+    pack_slugs = {pack.slug for pack in packs}
+    open_by_slug = {}
+    for assessment in assessments:
+        if not assessment.is_submitted:
+            open_by_slug.setdefault(assessment.pack.slug, assessment)
+    newest_submitted = {}
+    for assessment in assessments:
+        if assessment.is_submitted:
+            newest_submitted.setdefault(assessment.pack.slug, assessment.pk)
+    rows = [
+        {
+            "assessment": assessment,
+            "title": assessment.pack.title,
+            "version": assessment.pack.version,
+            "progress": progress.get(assessment.pk),
+            # Reassess the newest submitted one, when no other is already under way.
+            "can_reassess": assessment.is_submitted
+            and newest_submitted.get(assessment.pack.slug) == assessment.pk
+            and assessment.pack.slug not in open_by_slug
+            and assessment.pack.slug in pack_slugs,
+        }
+        for assessment in assessments
+    ]
+    return {
+        "membership": membership,
+        "rows": rows,
+        "packs": [
+            {
+                "pack": pack,
+                "open_assessment": open_by_slug.get(pack.slug),
+                "done_before": pack.slug in newest_submitted,
+                "section_count": getattr(pack, "section_count", None) or 0,
+                "question_count": getattr(pack, "control_count", None) or 0,
+            }
+            for pack in packs
+        ],
+        "trend": trend_for_user(user=user, assessments=assessments),
+    }
+
+
+# --- section ------------------------------------------------------------------------
+def _section_nav(assessment, state, section_id: str) -> list[dict]:
+    # One reverse() for all sections: this runs on every answer save.
+    pattern = _section_url(assessment, "section-id")
+    return [
+        {
+            "title": s.title,
+            "url": pattern.replace("/section-id/", f"/{s.id}/"),
+            "current": s.id == section_id,
+            "progress": s.progress,
+        }
+        for s in state.sections
+    ]
+
+
+def _question_item(
+    question: QuestionDef, *, visible: bool, answer: str, note: str, error: str = "", saved=False
+) -> dict:
+    return {
+        "q": question,
+        "visible": visible,
+        "answer": answer,
+        "note": note,
+        "error": error,
+        "saved": saved,
+    }
+
+
+def section_context(
+    *, assessment, state, section_id: str, stored: dict, submitted=None, errors=None
+) -> dict:
+    """The section page. `submitted`/`errors`: a refused whole-section POST to show again."""
+    questionnaire = state.questionnaire
+    section_def = questionnaire.section(section_id)
+    errors = errors or {}
+    submitted = submitted or {}
+    questions = []
+    for control_id in section_def.control_ids:
+        question = questionnaire.questions[control_id]
+        stored_answer = stored.get(control_id)
+        answer, note = submitted.get(
+            control_id,
+            (
+                stored_answer.answer_key if stored_answer else "",
+                stored_answer.note if stored_answer else "",
+            ),
+        )
+        questions.append(
+            _question_item(
+                question,
+                visible=control_id in state.visible,
+                answer=answer,
+                note=note,
+                error=errors.get(control_id, ""),
+            )
+        )
+    error_list = [
+        {
+            "anchor": f"answer-{cid}-{questionnaire.questions[cid].options[0].key}"
+            if cid in questionnaire.questions
+            else "main-content",
+            "message": message,
+        }
+        for cid, message in errors.items()
+    ]
+    ids = [s.id for s in state.sections]
+    previous = state.previous_section(section_id)
+    answer_map = selectors.answer_keys(stored)
+    return {
+        "assessment": assessment,
+        "answer_url": reverse("assessments:answer", args=[assessment.public_id]),
+        "questionnaire": questionnaire,
+        "section": state.section(section_id),
+        "section_number": ids.index(section_id) + 1,
+        "section_count": len(ids),
+        "section_nav": _section_nav(assessment, state, section_id),
+        "questions": questions,
+        "progress": state.progress,
+        "panel": {"rows": exposure_rows(assessment=assessment, after=answer_map)},
+        "errors": error_list,
+        "previous_url": _section_url(assessment, previous.id) if previous else None,
+    }
+
+
+def answer_saved_context(*, assessment, saved) -> dict:
+    """The htmx answer: the answered question, questions whose visibility changed in the
+    same section, the live panel (with before -> after) and the progress line."""
+    questionnaire = questionnaire_for(assessment.pack)
+    question = questionnaire.questions[saved.control_key]
+    before_visible = set(
+        selectors.visible_control_ids(assessment=assessment, answer_map=saved.before)
+    )
+    state = selectors.questionnaire_state(assessment=assessment, answer_map=saved.after)
+    changed = []
+    for control_id in questionnaire.section(question.section_id).control_ids:
+        if control_id == saved.control_key:
+            continue
+        now_visible = control_id in state.visible
+        if now_visible != (control_id in before_visible):
+            changed.append(
+                _question_item(
+                    questionnaire.questions[control_id],
+                    visible=now_visible,
+                    answer=saved.after.get(control_id, ""),
+                    note=saved.notes.get(control_id, ""),
+                )
+            )
+    return {
+        "assessment": assessment,
+        "answer_url": reverse("assessments:answer", args=[assessment.public_id]),
+        "primary": _question_item(
+            question,
+            visible=True,
+            answer=saved.after[saved.control_key],
+            note=saved.notes.get(saved.control_key, ""),
+            saved=True,
+        ),
+        "changed": changed,
+        "progress": state.progress,
+        "section_nav": _section_nav(assessment, state, question.section_id),
+        "panel": {
+            "rows": exposure_rows(assessment=assessment, after=saved.after, before=saved.before)
+        },
+    }
+
+
+def answer_error_context(*, assessment, control_key: str, message: str, post) -> dict | None:
+    """The question again with its error, keeping what the person chose; None when the
+    question is unknown (there is no fragment to show then)."""
+    questionnaire = questionnaire_for(assessment.pack)
+    question = questionnaire.questions.get(control_key)
+    if question is None:
+        return None
+    return {
+        "assessment": assessment,
+        "answer_url": reverse("assessments:answer", args=[assessment.public_id]),
+        "item": _question_item(
+            question,
+            visible=True,
+            answer=post.get(answer_field(control_key), ""),
+            note=post.get(note_field(control_key), ""),
+            error=message,
+        ),
+    }
+
+
+# --- review -------------------------------------------------------------------------
+def review_context(*, assessment) -> dict:
+    stored = selectors.answers_for_assessment(assessment=assessment)
+    answer_map = selectors.answer_keys(stored)
+    state = selectors.questionnaire_state(assessment=assessment, answer_map=answer_map)
+    questionnaire = state.questionnaire
+
+    def entry(question):
+        return {"q": question, "url": _section_url(assessment, question.section_id, question.id)}
+
+    summary = []
+    for section in state.sections:
+        entries = []
+        for control_id in section.visible_ids:
+            question = questionnaire.questions[control_id]
+            option = question.option(answer_map.get(control_id, ""))
+            stored_answer = stored.get(control_id)
+            entries.append(
+                {
+                    **entry(question),
+                    "label": option.label if option else "",
+                    "note": stored_answer.note if stored_answer else "",
+                }
+            )
+        summary.append({"title": section.title, "entries": entries})
+    return {
+        "assessment": assessment,
+        "questionnaire": questionnaire,
+        "progress": state.progress,
+        "unanswered": [entry(q) for q in state.unanswered()],
+        "unsure": [
+            entry(q) for q in selectors.unsure_questions(state=state, answer_map=answer_map)
+        ],
+        "summary": summary,
+    }
+
+
+# --- results ------------------------------------------------------------------------
+def results_context(*, assessment) -> dict:
+    return {"assessment": assessment, **results_view(assessment=assessment)}

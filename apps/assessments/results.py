@@ -1,0 +1,183 @@
+"""What the scores mean for this person: the live panel, the results page, the trend.
+
+Reads only. The numbers come from the scoring engine (live) or the stored Score row
+(results, trend); this module turns control ids into the person's own questions and
+answers, so the attack story is told in their words.
+"""
+
+from __future__ import annotations
+
+from apps.assessments import selectors
+from apps.assessments.questionnaire import questionnaire_for
+from apps.scoring import engine
+from apps.scoring.selectors import compiled_pack_for, score_latest_for_assessment
+
+
+def _score(exposure: float) -> int:
+    return int(exposure * 100.0 + 0.5)
+
+
+def exposure_rows(*, assessment, after: dict[str, str], before: dict[str, str] | None = None):
+    """Each scenario's exposure now, and where the last answer moved it from.
+
+    The live panel needs exposures only, so the engine runs without the remediation plan
+    (the costly part); the compiled pack is cached by the scoring app.
+    """
+    compiled = compiled_pack_for(assessment.pack)
+    now = engine.evaluate(compiled, after, assessment.audience, with_plan=False)
+    previous = {}
+    if before is not None:
+        result = engine.evaluate(compiled, before, assessment.audience, with_plan=False)
+        previous = {s.id: s.score for s in result.scenarios}
+    rows = []
+    for scenario in now.scenarios:
+        before_score = previous.get(scenario.id, scenario.score)
+        rows.append(
+            {
+                "id": scenario.id,
+                "title": scenario.title,
+                "score": scenario.score,
+                "band": scenario.band,
+                "before": before_score,
+                "moved": before is not None and before_score != scenario.score,
+            }
+        )
+    return rows
+
+
+def _answer_label(question, key: str | None) -> str:
+    if key is None:
+        return "not answered"
+    option = question.option(key)
+    return option.label if option else key
+
+
+def results_view(*, assessment) -> dict:
+    """The results page: gauges, coverage, baseline, the plan and one attack story per
+    scenario, from the Score recorded at submission."""
+    score = score_latest_for_assessment(assessment=assessment)
+    if score is None:
+        return {"score": None}
+    result = score.result
+    questionnaire = questionnaire_for(assessment.pack)
+    answer_map = selectors.answer_keys(selectors.answers_for_assessment(assessment=assessment))
+    titles = {s["id"]: s["title"] for s in result["scenarios"]}
+
+    def question(control_id):
+        return questionnaire.questions.get(control_id)
+
+    def control_title(control_id):
+        q = question(control_id)
+        return q.title if q else control_id
+
+    gauges = [
+        {
+            "id": s["id"],
+            "title": s["title"],
+            "score": s["score"],
+            "band": s["band"],
+            "after_plan": _score(s["exposure_after_plan"]),
+            "element_id": f"gauge-{index}",
+        }
+        for index, s in enumerate(result["scenarios"])
+    ]
+    coverage = [
+        {
+            "title": s["title"],
+            "percent": None if s["coverage"] is None else round(100 * s["coverage"]),
+            "answered": s["answered"],
+            "applicable": s["applicable"],
+        }
+        for s in result["sections"]
+        if s["applicable"]
+    ]
+    plan = []
+    for number, step in enumerate(result["plan"], start=1):
+        controls = [question(c) for c in step["controls"] if question(c)]
+        plan.append(
+            {
+                "number": number,
+                "title": step["title"],
+                "effort": " and ".join(sorted({q.effort for q in controls})) or "",
+                "controls": [
+                    {
+                        "q": q,
+                        "answer": _answer_label(q, answer_map.get(q.id)),
+                        "remediation": q.remediation,
+                    }
+                    for q in controls
+                ],
+                "cuts": [
+                    {
+                        "title": titles.get(sid, sid),
+                        "before": _score(before),
+                        "after": _score(after),
+                    }
+                    for sid, (before, after) in step["cuts"].items()
+                ],
+            }
+        )
+    stories = []
+    for s in result["scenarios"]:
+        scenario_def = questionnaire.scenario(s["id"])
+        steps = []
+        for leaf in s["route"]:
+            steps.append(
+                {
+                    "title": leaf["title"],
+                    "score": _score(leaf["p"]),
+                    "open": [
+                        {
+                            "q": question(c),
+                            "answered": c in answer_map,
+                            "answer": _answer_label(question(c), answer_map.get(c)),
+                        }
+                        for c in leaf["controls"]
+                        if question(c)
+                    ],
+                }
+            )
+        stories.append(
+            {
+                "id": s["id"],
+                "title": s["title"],
+                "summary": scenario_def.summary if scenario_def else "",
+                "score": s["score"],
+                "band": s["band"],
+                "steps": steps,
+                "stoppers": [[control_title(c) for c in cut] for cut in s["cut_sets"]],
+            }
+        )
+    return {
+        "score": score,
+        "gauges": gauges,
+        "coverage": coverage,
+        "baseline_met": result["baseline_met"],
+        "critical_gaps": [question(c) for c in result["critical_gaps"] if question(c)],
+        "find_out": [question(c) for c in result["find_out"] if question(c)],
+        "unanswered_count": len(result["unanswered"]),
+        "plan": plan,
+        "stories": stories,
+    }
+
+
+def trend_for_user(*, user, assessments) -> list[dict]:
+    """Each scenario's score across the person's submitted assessments, oldest first."""
+    from apps.scoring.selectors import score_list_for_assessments
+
+    submitted = sorted(
+        (a for a in assessments if a.is_submitted and a.user_id == user.pk),
+        key=lambda a: (a.submitted_at, a.pk),
+    )
+    if not submitted:
+        return []
+    scores = score_list_for_assessments(assessments=submitted)
+    lines: dict[str, dict] = {}
+    for assessment in submitted:
+        score = scores.get(assessment.pk)
+        if score is None:
+            continue
+        for s in score.result["scenarios"]:
+            line = lines.setdefault(s["id"], {"title": s["title"], "values": []})
+            line["values"].append(s["score"])
+    return [{**line, "element_id": f"trend-{index}"} for index, line in enumerate(lines.values())]
