@@ -1,0 +1,106 @@
+"""Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
+
+Playwright never downloads a browser here: /usr/bin/chromium must exist (`make browser`),
+and these tests fail, loudly, when it does not.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse
+# to run "inside" it. Nothing async touches the database here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+AXE_PATH = Path(__file__).parent / "vendor" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"The browser tests need Debian's Chromium at {CHROMIUM}: run `make browser` "
+            "(apt-get install chromium). Playwright must not download its own browser.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def signed_in(browser, live_server, client):
+    """`signed_in(user, javascript=True, width=1024, bypass_csp=False)` -> a Playwright page
+    whose browser carries `user`'s session (the Django test client's login, copied over)."""
+    contexts = []
+
+    def _open(user, *, javascript=True, width=1024, bypass_csp=False):
+        client.force_login(user)
+        from django.conf import settings
+
+        session_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        context = browser.new_context(
+            java_script_enabled=javascript,
+            viewport={"width": width, "height": 900},
+            bypass_csp=bypass_csp,
+        )
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session_cookie,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.csp_errors = []
+        page.on(
+            "console",
+            lambda message: (
+                page.csp_errors.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical WCAG 2.2 A/AA violations on the page, per axe-core."""
+    page.add_script_tag(path=str(AXE_PATH))
+    violations = page.evaluate(
+        """async (tags) => {
+            const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
