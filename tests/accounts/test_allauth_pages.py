@@ -9,6 +9,7 @@ import pytest
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.urls import reverse
 
+from apps.accounts.models import User
 from tests.factories import MembershipFactory, UserFactory
 from tests.security.flows import sign_in_password
 
@@ -59,10 +60,20 @@ def test_the_mfa_step_page(client, alice):
     assert "Use a security key" in body
 
 
-def test_the_signup_page_is_closed(client, db):
-    response = client.get("/accounts/signup/")
+def test_there_is_no_self_sign_up(client, db):
+    page = client.get("/accounts/signup/")
+    assert "Accounts are created by invitation" in _assert_our_layout(page)
 
-    assert "Sign Up Closed" in response.content.decode() or response.status_code in (403, 404)
+    client.post(
+        "/accounts/signup/",
+        {
+            "email": "x@example.org",
+            "password1": "a long passphrase 9",
+            "password2": "a long passphrase 9",
+        },
+    )
+
+    assert not User.objects.exists()
 
 
 @pytest.mark.parametrize("name", ["mfa_index", "mfa_activate_totp", "mfa_add_webauthn"])
