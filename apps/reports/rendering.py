@@ -15,8 +15,8 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 
-from apps.assessments.models import Answer
 from apps.assessments.questionnaire import questionnaire_for
+from apps.assessments.selectors import answer_keys, answers_for_assessment, visible_control_ids
 from apps.reports.fetcher import ASSET_BASE_URL, ReportAssetFetcher
 from apps.reports.glossary import GLOSSARY
 
@@ -105,16 +105,19 @@ def _scenarios(result: dict, content: dict, controls: dict) -> list[dict]:
     return scenarios
 
 
-def _answer_table(pack, answers: dict[str, Answer], unanswered: set[str]) -> list[dict]:
-    questionnaire = questionnaire_for(pack)
+def _answer_table(assessment) -> list[dict]:
+    """Every question this person was asked, in questionnaire order, with answer and note."""
+    questionnaire = questionnaire_for(assessment.pack)
+    answers = answers_for_assessment(assessment=assessment)
+    asked = set(visible_control_ids(assessment=assessment, answer_map=answer_keys(answers)))
     sections = []
     for section in questionnaire.sections:
         rows = []
         for control_id in section.control_ids:
+            if control_id not in asked:
+                continue  # not for this audience, or hidden by an earlier answer
             question = questionnaire.questions[control_id]
             answer = answers.get(control_id)
-            if answer is None and control_id not in unanswered:
-                continue  # not asked of this person (audience or an earlier answer)
             option = question.option(answer.answer_key) if answer else None
             rows.append(
                 {
@@ -144,7 +147,6 @@ def report_document(report) -> dict:
     scenarios = _scenarios(result, content, controls)
     scenario_titles = {scenario["id"]: scenario["title"] for scenario in scenarios}
     plan = _plan(result, controls, sources, scenario_titles)
-    answers = {a.control_key: a for a in Answer.objects.filter(assessment=assessment)}
     person = assessment.user
     return {
         "report": report,
@@ -165,7 +167,7 @@ def report_document(report) -> dict:
         ],
         "top_actions": plan[:SUMMARY_ACTIONS],
         "plan": plan,
-        "answer_sections": _answer_table(pack, answers, set(result.get("unanswered", []))),
+        "answer_sections": _answer_table(assessment),
         "sources": list(sources.values()),
         "glossary": GLOSSARY,
     }

@@ -1,0 +1,461 @@
+"""Writes for remediation reports: request, regenerate, render, download.
+
+The life of a report: `report_request` (or `report_regenerate_for_organisation`) creates or
+re-queues one row per render key and enqueues `reports.render` after the transaction
+commits; the task calls `report_render`, which claims the row with one conditional UPDATE,
+renders HTML and PDF from one template, stores both in the private storage and marks the
+row ready (or failed, with the error). A ready report for the same key is reused, so the
+same assessment, engine, pack and answers never render twice; a failed render leaves the
+previous ready report in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.core.mail import send_mail
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.text import slugify
+
+from apps.accounts.selectors import membership_for_user
+from apps.assessments.models import Assessment
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
+from apps.reports.models import RemediationReport
+from apps.reports.selectors import report_get_for_user
+
+logger = logging.getLogger(__name__)
+
+# Bump when the report's template or content changes: every report then renders afresh.
+REPORT_FORMAT_VERSION = 1
+
+# Failures worth another go: the database or the storage blinked. Anything else (a bug,
+# bad data, a render that blows the time limit) fails at once and says so.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
+
+# A running job whose worker vanished without a redelivery (in-process eager mode, a hard
+# time limit) is taken back after the task's hard time limit plus a margin.
+RUNNING_LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+
+
+class ReportError(Exception):
+    """A request the service refuses; the message is fit to show to the person."""
+
+
+class ReportNotAvailable(ReportError):
+    pass
+
+
+# --- Requests ---------------------------------------------------------------------------
+
+
+def render_key(*, assessment: Assessment, score) -> str:
+    """What makes two renders the same: assessment, engine, pack, answers and report format."""
+    material = "\n".join(
+        [
+            str(assessment.public_id),
+            score.engine_version,
+            score.pack.label,
+            score.answers_sha256,
+            str(REPORT_FORMAT_VERSION),
+        ]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _enqueue(report_public_id) -> None:
+    from apps.reports.tasks import report_render_task
+
+    # SECURITY: the message carries the report's public id and nothing else: no names,
+    # answers or notes sit in the broker.
+    report_render_task.delay(str(report_public_id))
+
+
+def _enqueue_on_commit(report: RemediationReport) -> None:
+    public_id = report.public_id
+
+    def enqueue_report_render():  # a named function: Django logs robust failures by name
+        _enqueue(public_id)
+
+    # robust: a broker outage must not turn a committed submit into an error page. The row
+    # stays queued; the status page offers "try again", which enqueues it again.
+    transaction.on_commit(enqueue_report_render, robust=True)
+
+
+def _queue_render(*, actor, assessment: Assessment, score) -> RemediationReport:
+    """Create, re-queue or reuse the report for this score. Must run inside a transaction."""
+    key = render_key(assessment=assessment, score=score)
+    report, created = RemediationReport.objects.get_or_create(
+        assessment=assessment,
+        render_key=key,
+        defaults={
+            "score": score,
+            "requested_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "engine_version": score.engine_version,
+            "pack_version": score.pack.label,
+            "answers_sha256": score.answers_sha256,
+            "format_version": REPORT_FORMAT_VERSION,
+        },
+    )
+    if created:
+        _enqueue_on_commit(report)
+        return report
+    stale = timezone.now() - RUNNING_LEASE
+    requeued = (
+        RemediationReport.objects.filter(pk=report.pk)
+        .filter(
+            Q(status=RemediationReport.Status.FAILED)
+            | Q(status=RemediationReport.Status.RUNNING, started_at__lt=stale)
+        )
+        .update(status=RemediationReport.Status.QUEUED, task_id="", error="")
+    )
+    if requeued or report.status == RemediationReport.Status.QUEUED:
+        # A queued row is enqueued again: its first message may have been lost, and a
+        # duplicate is harmless (only one task can claim the row).
+        _enqueue_on_commit(report)
+    report.refresh_from_db()
+    return report
+
+
+def _require_owner(*, actor, assessment: Assessment) -> None:
+    # SECURITY: 404, not 403: nobody learns that someone else's assessment exists.
+    if not getattr(actor, "is_authenticated", False) or assessment.user_id != actor.pk:
+        raise Http404("No such assessment.")
+
+
+def report_request(*, actor, assessment: Assessment) -> RemediationReport:
+    """Queue the report of `actor`'s submitted assessment (on submit, or "try again").
+
+    Returns the report for the assessment's latest Score: a ready one is reused as it is,
+    a queued or running one is left to finish (a queued one is enqueued again, which is
+    harmless), a failed one is queued again. The task is enqueued only after commit.
+    """
+    _require_owner(actor=actor, assessment=assessment)
+    if not assessment.is_submitted:
+        raise ReportNotAvailable("Submit your answers first: the report is made from them.")
+    from apps.scoring.services import score_record
+
+    with transaction.atomic():
+        # Idempotent: the snapshot of these answers under the current engine, recorded at
+        # submit; a new engine version gets a new snapshot, and so a new render.
+        score = score_record(assessment=assessment)
+        return _queue_render(actor=actor, assessment=assessment, score=score)
+
+
+@dataclass(frozen=True)
+class RegenerateResult:
+    assessments: int
+    queued: int  # renders newly queued or re-queued; the rest were ready or in progress
+
+
+def report_regenerate_for_organisation(*, actor, organisation) -> RegenerateResult:
+    """An org admin asks for fresh reports for every submitted assessment of their organisation.
+
+    Each assessment is scored afresh (a new engine or report format gives new renders); a
+    report whose inputs have not changed is reused, not rendered again. Audited once.
+    """
+    membership = membership_for_user(user=actor)
+    # SECURITY: an admin of their own organisation only; anyone else learns nothing.
+    if (
+        membership is None
+        or not membership.is_org_admin
+        or membership.organisation_id != organisation.pk
+    ):
+        raise Http404("No such organisation.")
+    from apps.scoring.services import score_record
+
+    queued = 0
+    with transaction.atomic():
+        assessments = list(
+            Assessment.objects.filter(
+                organisation=organisation, status=Assessment.Status.SUBMITTED
+            ).select_related("pack", "user")
+        )
+        for assessment in assessments:
+            score = score_record(assessment=assessment)
+            before = RemediationReport.objects.filter(
+                assessment=assessment,
+                render_key=render_key(assessment=assessment, score=score),
+                status__in=[RemediationReport.Status.READY, RemediationReport.Status.RUNNING],
+            ).exists()
+            _queue_render(actor=actor, assessment=assessment, score=score)
+            queued += 0 if before else 1
+        audit_record(
+            actor=actor,
+            action="report.regenerate_all",
+            organisation=organisation,
+            obj=organisation,
+            detail={"assessments": len(assessments), "queued": queued},
+        )
+    return RegenerateResult(assessments=len(assessments), queued=queued)
+
+
+# --- Rendering --------------------------------------------------------------------------
+
+
+def _claim(*, report_public_id, task_id: str) -> RemediationReport | None:
+    """Take the job, or None when another task holds it or it is already done.
+
+    One conditional UPDATE is the lock: of two deliveries, one changes the row and the other
+    changes nothing. A running job may be taken back by a redelivery of the message that
+    claimed it (same task id: the worker was killed mid-render) or once its lease expired.
+    """
+    now = timezone.now()
+    claimable = (
+        Q(status=RemediationReport.Status.QUEUED)
+        | Q(status=RemediationReport.Status.RUNNING, task_id=task_id)
+        | Q(status=RemediationReport.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
+    )
+    claimed = (
+        RemediationReport.objects.filter(public_id=report_public_id)
+        .filter(claimable)
+        .update(
+            status=RemediationReport.Status.RUNNING,
+            task_id=task_id,
+            started_at=now,
+            finished_at=None,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return None
+    return RemediationReport.objects.select_related(
+        "assessment__user", "assessment__organisation", "assessment__pack", "score__pack"
+    ).get(public_id=report_public_id)
+
+
+def _held(report: RemediationReport, task_id: str):
+    # Every write after the claim is conditional on still holding it, so a worker that lost
+    # its lease can never overwrite the outcome of the one that took over.
+    return RemediationReport.objects.filter(
+        pk=report.pk, status=RemediationReport.Status.RUNNING, task_id=task_id
+    )
+
+
+def _storage():
+    return storages["private"]
+
+
+def _file_stem(report: RemediationReport) -> str:
+    return f"reports/{report.public_id.hex}/attempt-{report.attempts}"
+
+
+_STORED_NAME_RE = r"^reports/{hex}/attempt-\d+(?:_[A-Za-z0-9]{{7}})?\.{ext}$"
+
+
+def _run_render_hook(report: RemediationReport) -> None:
+    # Test and benchmark hook (e.g. a deliberately slow render); unset in normal running.
+    hook = getattr(settings, "REPORTS_RENDER_HOOK", "")
+    if hook:
+        import_string(hook)(report)
+
+
+def _fail(report: RemediationReport, task_id: str, message: str) -> None:
+    _held(report, task_id).update(
+        status=RemediationReport.Status.FAILED,
+        error=message[:1000],
+        finished_at=timezone.now(),
+    )
+
+
+def report_render(
+    *, report_public_id, task_id: str, final_attempt: bool = True
+) -> RemediationReport | None:
+    """Render one queued report (the body of the `reports.render` task).
+
+    Returns the report when this call rendered it, None when there was nothing to do
+    (already ready, or held by another task). A transient error puts the row back in the
+    queue and is raised for the task to retry with backoff, unless this was the final
+    attempt; any other error marks the row failed with the reason.
+    """
+    from apps.reports.rendering import render_report
+
+    report = _claim(report_public_id=report_public_id, task_id=task_id)
+    if report is None:
+        return None
+    storage = _storage()
+    stored: list[str] = []
+    try:
+        _run_render_hook(report)
+        rendered = render_report(report)
+        stem = _file_stem(report)
+        stored.append(storage.save(f"{stem}.html", ContentFile(rendered.html)))
+        stored.append(storage.save(f"{stem}.pdf", ContentFile(rendered.pdf)))
+        with transaction.atomic():
+            done = _held(report, task_id).update(
+                status=RemediationReport.Status.READY,
+                error="",
+                html_name=stored[0],
+                pdf_name=stored[1],
+                sha256=hashlib.sha256(rendered.pdf).hexdigest(),
+                size=len(rendered.pdf),
+                finished_at=timezone.now(),
+            )
+            if done:
+
+                def notify_report_ready():
+                    _notify_ready(report.pk)
+
+                transaction.on_commit(notify_report_ready, robust=True)
+    except SoftTimeLimitExceeded:
+        _discard(storage, stored)
+        _fail(report, task_id, "The report took too long to produce.")
+        logger.warning("Report %s: render exceeded its time limit", report.public_id)
+        return None
+    except TRANSIENT_ERRORS as exc:
+        _discard(storage, stored)
+        message = f"{type(exc).__name__}: {exc}"
+        if final_attempt:
+            _fail(report, task_id, f"Gave up after {report.attempts} attempts. {message}")
+            logger.error("Report %s failed for good: %s", report.public_id, message)
+            return None
+        # If the database itself is down this fails too: the retry (or the lease) sorts it.
+        with contextlib.suppress(DatabaseError):
+            _held(report, task_id).update(
+                status=RemediationReport.Status.QUEUED, error=f"Retrying: {message}"
+            )
+        raise
+    except Exception as exc:
+        _discard(storage, stored)
+        _fail(report, task_id, f"{type(exc).__name__}: {exc}")
+        logger.exception("Report %s failed", report.public_id)
+        return None
+    if not done:
+        _discard(storage, stored)
+        return None
+    report.refresh_from_db()
+    return report
+
+
+def _discard(storage, names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete the partial report file %s", name)
+
+
+# --- Notification -----------------------------------------------------------------------
+
+
+def _site_url() -> str:
+    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def report_results_url(report: RemediationReport) -> str:
+    """Where the person sees their results and report (an absolute URL for emails)."""
+    try:
+        path = reverse("assessments:results", kwargs={"public_id": report.assessment.public_id})
+    except NoReverseMatch:
+        path = reverse("reports:detail", kwargs={"public_id": report.public_id})
+    return _site_url() + path
+
+
+def _notify_ready(report_pk: int) -> None:
+    """Tell the person their report is ready.
+
+    # SECURITY: a link and nothing else. Email leaves our control: no exposure, band,
+    # plan or answer ever goes in it.
+    """
+    report = RemediationReport.objects.select_related("assessment__user").get(pk=report_pk)
+    person = report.assessment.user
+    context = {"person": person, "results_url": report_results_url(report)}
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your report is ready",
+        message=render_to_string("reports/email/report_ready.txt", context),
+        from_email=None,
+        recipient_list=[person.email],
+    )
+
+
+# --- Downloads --------------------------------------------------------------------------
+
+DOWNLOAD_KINDS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class ReportDownload:
+    file: object  # an open binary file from the private storage
+    filename: str
+    content_type: str
+
+
+def report_download(*, actor, public_id, kind: str) -> ReportDownload:
+    """Open a ready report's PDF or HTML for `actor`: the person, or an admin of their
+    organisation (audited: exactly one event per download). 404 for anyone else.
+    """
+    if kind not in DOWNLOAD_KINDS:
+        raise Http404("No such file.")
+    try:
+        report = report_get_for_user(user=actor, public_id=public_id)
+    except Http404:
+        _audit_denied(actor=actor, public_id=public_id, kind=kind)
+        raise
+    if not report.is_ready:
+        raise Http404("This report is not ready.")
+    name = report.pdf_name if kind == "pdf" else report.html_name
+    # SECURITY: the path comes only from the row, and must still look like a name this
+    # service wrote for this very report; anything else (a tampered row) is refused.
+    pattern = _STORED_NAME_RE.format(hex=report.public_id.hex, ext=kind)
+    if not name or not re.fullmatch(pattern, name):
+        logger.error("Report %s has an unexpected %s file name", report.public_id, kind)
+        raise Http404("No such file.")
+    try:
+        handle = _storage().open(name, "rb")
+    except (OSError, ValueError) as exc:
+        logger.error("Report %s: %s file missing", report.public_id, kind)
+        raise Http404("No such file.") from exc
+    person = report.assessment.user
+    if person.pk != actor.pk:
+        audit_record(
+            actor=actor,
+            action="report.download",
+            organisation=report.assessment.organisation,
+            subject=person,
+            obj=report,
+            detail={"kind": kind},
+        )
+    stamp = timezone.localtime(report.finished_at or report.created_at).date().isoformat()
+    who = slugify(person.display_name.split("@")[0]) or "person"
+    filename = f"portcullis-report-{who}-{stamp}.{kind}"
+    return ReportDownload(file=handle, filename=filename, content_type=DOWNLOAD_KINDS[kind])
+
+
+def _audit_denied(*, actor, public_id, kind: str) -> None:
+    """Record a refused download of a report that exists (someone probing for reports)."""
+    report = (
+        RemediationReport.objects.filter(public_id=public_id)
+        .select_related("assessment__organisation", "assessment__user")
+        .first()
+    )
+    if report is None:
+        return
+    audit_record(
+        actor=actor,
+        action="report.download",
+        organisation=report.assessment.organisation,
+        subject=report.assessment.user,
+        obj=report,
+        outcome=AuditEvent.Outcome.DENIED,
+        detail={"kind": kind},
+    )
