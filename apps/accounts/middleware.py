@@ -59,7 +59,7 @@ class SessionLifetimeMiddleware:
             login_url = f"{login_url}?{urlencode({'next': request.get_full_path()})}"
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": "Your session has ended. Sign in again."}, status=401)
-        return HttpResponseRedirect(login_url)
+        return _redirect(request, login_url)
 
 
 # Paths a user who must enrol in MFA may still reach.
@@ -108,11 +108,17 @@ class MFARequiredMiddleware:
                 {"detail": "Set up two-factor authentication before using the service."},
                 status=403,
             )
-        if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = enrol_url
-            return response
-        return HttpResponseRedirect(enrol_url)
+        return _redirect(request, enrol_url)
+
+
+def _redirect(request, url: str) -> HttpResponse:
+    """A redirect the browser follows as a page, also when htmx made the request."""
+    if request.headers.get("HX-Request"):
+        # htmx would follow a 302 itself and swap the sign-in page into a fragment.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
 
 
 def forget_mfa_check(request) -> None:

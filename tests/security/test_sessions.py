@@ -107,3 +107,14 @@ def test_only_an_admin_of_their_organisation_can_deactivate_someone(alice, carol
     alice.refresh_from_db()
     assert alice.is_active
     assert not AuditEvent.objects.filter(action="user.deactivated").exists()
+
+
+def test_an_htmx_request_on_an_expired_session_redirects_the_whole_page(client, alice):
+    start = timezone.now()
+    _signed_in_at(client, start)
+
+    with time_machine.travel(start + 2 * IDLE, tick=False):
+        response = client.post("/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == LOGIN_URL
