@@ -197,7 +197,7 @@ def remediation_plan(controls, scenarios, levels, applicable):
             gain = round(cut / weight[c], GAIN_DECIMALS)
             if gain > best_gain or (gain == best_gain and (ids[c],) < best_ids):
                 best, best_gain, best_ids = (c,), gain, (ids[c],)
-        for pair in _pairs_to_weigh(scenarios, states, zero_gain, ids):
+        for pair in _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids):
             per_scenario = pair_ops.get(pair)
             if per_scenario is None:
                 per_scenario = pair_ops[pair] = [
@@ -230,31 +230,40 @@ def remediation_plan(controls, scenarios, levels, applicable):
     return steps, {sc.id: states[k][0][-1] for k, sc in enumerate(scenarios)}
 
 
-def _pairs_to_weigh(scenarios, states, zero_gain, ids) -> list[tuple[int, int]]:
-    """Pairs of zero-gain controls that could open up an OR together: at some OR node,
-    every route that is fully open (likelihood 1, so closing any other changes nothing)
-    is lowered by one of the two, and neither covers them all alone."""
-    if len(zero_gain) < 2:
+def _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids) -> list[tuple[int, int]]:
+    """Pairs worth weighing: a control that cuts nothing on its own because, at some OR
+    above it, another route is fully open (likelihood 1), together with a control that
+    lowers every such open route it does not lower itself.
+
+    The partner may cut a little on its own: a "partly" answer on a supporting control
+    leaves a route at 0.9 rather than 1, and the pair that closes both routes (the
+    ICO's patching + initial passwords) must still be weighed. Pairs of two zero-gain
+    controls (two fully open routes) are among these.
+    """
+    if not zero_gain:
         return []
     zero = frozenset(zero_gain)
+    candidates = frozenset(remaining)
     pairs: set[tuple[int, int]] = set()
     for sc, (values, _) in zip(scenarios, states, strict=True):
-        candidates = zero & sc.controls
-        if len(candidates) < 2:
+        blocked_here = zero & sc.controls
+        if not blocked_here:
             continue
+        partners_here = candidates & sc.controls
         children = sc.children
         for node, routes in sc.or_routes:
-            open_routes = [
-                routes[i] & candidates for i, kid in enumerate(children[node]) if values[kid] >= 1.0
-            ]
-            if len(open_routes) < 2:
+            kids = children[node]
+            open_routes = [i for i, kid in enumerate(kids) if values[kid] >= 1.0]
+            if not open_routes:
                 continue
-            for a in open_routes[0]:
-                uncovered = [r for r in open_routes if a not in r]
-                if not uncovered:
-                    continue
-                for b in frozenset.intersection(*uncovered):
-                    pairs.add((a, b) if ids[a] < ids[b] else (b, a))
+            for i, route in enumerate(routes):
+                for z in route & blocked_here:
+                    uncovered = [routes[j] for j in open_routes if j != i and z not in routes[j]]
+                    if not uncovered:
+                        continue
+                    for c in frozenset.intersection(*uncovered) & partners_here:
+                        if c != z:
+                            pairs.add((z, c) if ids[z] < ids[c] else (c, z))
     return sorted(pairs, key=lambda p: (ids[p[0]], ids[p[1]]))
 
 

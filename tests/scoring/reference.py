@@ -103,7 +103,8 @@ def total_exposure(scenarios: list[dict], levels: Mapping[str, float]) -> float:
 
 
 def reference_gains(content, scenarios, levels, candidates) -> tuple[dict, dict]:
-    """Every single's and every zero-gain pair's cut per effort, by brute force."""
+    """Cut per effort of every single, and of every pair in which at least one control
+    cuts nothing alone, by brute force."""
     weights = {"low": 1.0, "medium": 2.0, "high": 4.0, **content.get("effort_weights", {})}
     effort = {c["id"]: weights[c["effort"]] for s in content["sections"] for c in s["controls"]}
     now = total_exposure(scenarios, levels)
@@ -114,7 +115,9 @@ def reference_gains(content, scenarios, levels, candidates) -> tuple[dict, dict]
         if cut <= 1e-12:
             zero.append(c)
     pairs = {}
-    for a, b in itertools.combinations(zero, 2):
+    for a, b in itertools.combinations(sorted(candidates), 2):
+        if a not in zero and b not in zero:
+            continue
         cut = now - total_exposure(scenarios, {**levels, a: 1.0, b: 1.0})
         pairs[(a, b)] = cut / (effort[a] + effort[b])
     return singles, pairs
