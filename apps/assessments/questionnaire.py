@@ -58,6 +58,14 @@ class QuestionDef:
     blocks: tuple[BlockedStep, ...]
     baseline_reason: str
 
+    @property
+    def blocks_by_scenario(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """("why this matters") the blocked steps grouped by scenario, in pack order."""
+        grouped: dict[str, list[str]] = {}
+        for step in self.blocks:
+            grouped.setdefault(step.scenario_title, []).append(step.step_title)
+        return tuple((title, tuple(steps)) for title, steps in grouped.items())
+
     def option(self, key: str) -> AnswerOption | None:
         for option in self.options:
             if option.key == key:

@@ -84,7 +84,12 @@ def test_the_section_page_asks_each_question_in_a_fieldset_with_why_it_matters(
     assert "no-store" in response["Cache-Control"]
     assert body.count('<fieldset class="govuk-fieldset"') == 3
     assert "Is 2-step verification on for every personal email account?" in body
-    assert "it helps block “Get past sign-in” (Account takeover)" in body
+    assert "in “Account takeover” it helps block “Get past sign-in”." in body
+    assert (
+        "in “Account takeover” it helps block “Phish the password on a look-alike page” and "
+        "“Reuse a password from another breach”." in body
+    )
+    assert "Baseline hygiene: shortens any incident." not in body  # T-GOV-01 is elsewhere
     assert 'name="answer-T-ACC-02" type="radio" value="sometimes"' in body
     assert 'for="note-T-ACC-01"' in body
     assert "You have answered <strong>0 of 5</strong>" in body
