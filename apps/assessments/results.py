@@ -12,6 +12,8 @@ from apps.assessments.questionnaire import questionnaire_for
 from apps.scoring import engine
 from apps.scoring.selectors import compiled_pack_for, score_latest_for_assessment
 
+PLAN_SHOWN = 5
+
 
 def _score(exposure: float) -> int:
     return int(exposure * 100.0 + 0.5)
@@ -102,6 +104,7 @@ def results_view(*, assessment) -> dict:
                 "controls": [
                     {
                         "q": q,
+                        "answered": q.id in answer_map,
                         "answer": _answer_label(q, answer_map.get(q.id)),
                         "remediation": q.remediation,
                     }
@@ -156,7 +159,9 @@ def results_view(*, assessment) -> dict:
         "critical_gaps": [question(c) for c in result["critical_gaps"] if question(c)],
         "find_out": [question(c) for c in result["find_out"] if question(c)],
         "unanswered_count": len(result["unanswered"]),
-        "plan": plan,
+        # A busy person reads the first few; the rest stays one click away.
+        "plan_first": plan[:PLAN_SHOWN],
+        "plan_rest": plan[PLAN_SHOWN:],
         "stories": stories,
     }
 

@@ -334,3 +334,26 @@ def test_no_get_changes_anything(client_for, alice, pack):
     client = client_for(alice)
     assert client.get(reverse("assessments:start", args=[pack.public_id])).status_code == 405
     assert not Assessment.objects.exists()
+
+
+def test_results_of_a_shipped_pack_lead_with_five_steps_and_fold_the_rest(client_for, alice):
+    from django.conf import settings
+
+    from apps.catalogue.services import pack_load_file
+
+    shipped = pack_load_file(settings.CATALOGUE_PACKS_DIR / "high-risk-individuals.yaml").pack
+    client = client_for(alice)
+    client.post(reverse("assessments:start", args=[shipped.public_id]))
+    assessment = Assessment.objects.get(user=alice)
+    first = shipped.content["sections"][0]["controls"][0]
+    services.answer_save(
+        actor=alice, assessment=assessment, control_key=first["id"], answer_key="unsure"
+    )
+    client.post(_url("submit", assessment))
+
+    body = client.get(_url("results", assessment)).content.decode()
+    shown = body.split('id="plan-rest"')[0].split("Do these first")[1]
+    assert shown.count('<li class="govuk-!-margin-bottom-6">') == 5
+    assert re.search(r"The rest of your plan \(\d+ more steps?\)", body)
+    assert "You have not answered “" in body
+    assert "Find out" in body and first["question"] in body.split("Find out")[1]
