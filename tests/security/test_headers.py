@@ -31,6 +31,8 @@ def production_env(**overrides) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("PORTCULLIS_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PYTEST"))
+        # The browser tests relax Django's async check in their own process; a deployment never does.
+        and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env.update(
         PORTCULLIS_ENV="production",
