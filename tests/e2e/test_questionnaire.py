@@ -57,7 +57,18 @@ def test_with_javascript_answers_save_as_given_and_the_panel_moves(
     )
     expect(page.locator("#progress")).to_contain_text("1 of 5")
     _answer_live(page, "T-ACC-02", "Sometimes")
+    # A note without an answer: the question comes back with its error, nothing saved.
+    _question(page, "T-ACC-03").get_by_text("Add a note (optional)").click()
+    with page.expect_response(lambda r: r.url.endswith("/answer/") and r.status == 400):
+        _question(page, "T-ACC-03").get_by_label("Note (optional)").fill("ask IT")
+        page.keyboard.press("Tab")
+    expect(_question(page, "T-ACC-03").locator(".govuk-error-message")).to_contain_text(
+        "Choose an answer to save your note"
+    )
+    assert "T-ACC-03" not in _stored(assessment)
     _answer_live(page, "T-ACC-03", "I'm not sure")
+    expect(_question(page, "T-ACC-03").locator(".govuk-error-message")).to_have_count(0)
+    assert Answer.objects.get(assessment=assessment, control_key="T-ACC-03").note == "ask IT"
     assert _stored(assessment) == {"T-ACC-01": "yes", "T-ACC-02": "sometimes", "T-ACC-03": "unsure"}
 
     page.get_by_role("button", name="Save and continue").click()
