@@ -231,7 +231,7 @@ def answer_save(
 
 def section_answers_save(
     *, actor, assessment: Assessment, section_id: str, entries: dict[str, tuple[str, str]]
-) -> AnswerSaved | None:
+) -> AnswerSaved:
     """Save a whole section at once (the page without JavaScript): control id -> (answer, note).
 
     Every entry is checked first; if any is wrong nothing is saved and `InvalidAnswers`

@@ -161,10 +161,8 @@ def answer(request, public_id):
         )
     except services.AssessmentError as exc:
         return _answer_error(request, assessment, form.control_key(), exc)
-    if not request.htmx:
-        control_id = saved.control_key
-        section_id = assessment.last_section_key
-        return redirect(_section_url(assessment, section_id, control_id), permanent=False)
+    if not request.htmx:  # a plain POST (no JavaScript): back to the question, saved
+        return redirect(_section_url(assessment, assessment.last_section_key, saved.control_key))
     context = presenters.answer_saved_context(assessment=assessment, saved=saved)
     return render(request, "assessments/_answer_saved.html", context)
 
@@ -175,10 +173,7 @@ def _answer_error(request, assessment, control_key: str, exc: services.Assessmen
             assessment=assessment, control_key=control_key, message=str(exc), post=request.POST
         )
         if context is not None:
-            response = render(
-                request, "assessments/_question.html", context, status=exc.status_code
-            )
-            return response
+            return render(request, "assessments/_question.html", context, status=exc.status_code)
         return HttpResponse(str(exc), status=exc.status_code, content_type="text/plain")
     return _error_page(request, exc, assessment)
 
