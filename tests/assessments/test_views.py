@@ -357,3 +357,29 @@ def test_results_of_a_shipped_pack_lead_with_five_steps_and_fold_the_rest(client
     assert re.search(r"The rest of your plan \(\d+ more steps?\)", body)
     assert "You have not answered “" in body
     assert "Find out" in body and first["question"] in body.split("Find out")[1]
+
+
+def test_extra_fields_in_an_answer_post_change_nothing_else(
+    client_for, alice, charlie, alice_assessment
+):
+    data = {
+        "control": "T-ACC-01",
+        "answer-T-ACC-01": "yes",
+        "status": "submitted",
+        "submitted_at": "2020-01-01T00:00:00Z",
+        "user": str(charlie.pk),
+        "organisation": str(charlie.membership.organisation.pk),
+        "assessment": str(alice_assessment.pk),
+        "score": "0",
+        "audience": "staff",
+    }
+    response = client_for(alice).post(
+        _url("answer", alice_assessment), data, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    alice_assessment.refresh_from_db()
+    assert alice_assessment.status == Assessment.Status.IN_PROGRESS
+    assert alice_assessment.submitted_at is None
+    assert alice_assessment.user == alice and alice_assessment.audience == "parliamentarian"
+    assert alice_assessment.organisation == alice.membership.organisation
+    assert _answers(alice_assessment) == {"T-ACC-01": "yes"}
