@@ -102,8 +102,12 @@ class CompiledScenario:
     # (node, child ORs, e of the control there or 0.0) for a group,
     # (node, None, children) for an OR.
     control_ops: Mapping[int, tuple[tuple, ...]]
-    # For every OR node: the controls able to lower each child.
-    or_routes: tuple[tuple[int, tuple[frozenset[int], ...]], ...]
+    # The controls able to lower each node's value.
+    under: tuple[frozenset[int], ...]
+    # For every control, per group it sits in: the routes beside that group's path (the
+    # other children of each OR above it) that the control does not lower itself. When
+    # one of them is certain (likelihood 1), the control cuts nothing there on its own.
+    control_beside: Mapping[int, tuple[tuple[int, ...], ...]]
     cut_sets: tuple[frozenset[int], ...]  # minimal, smallest first, up to MAX_CUT_SET_SIZE
     controls: frozenset[int]
 
@@ -238,12 +242,11 @@ def _compile_scenario(raw: dict, index: Mapping[str, int], audiences) -> Compile
         )
         for c, path in control_paths.items()
     }
-    under = folder.controls_under
-    or_routes = tuple(
-        (node, tuple(frozenset(under[ch]) for ch in folder.children[node]))
-        for node in range(len(folder.is_group))
-        if not folder.is_group[node]
-    )
+    under = tuple(frozenset(u) for u in folder.controls_under)
+    control_beside = {
+        c: tuple(folder.beside(group, c, under) for group in sorted(groups))
+        for c, groups in folder.control_groups.items()
+    }
     return CompiledScenario(
         id=scenario_id,
         title=raw.get("title", scenario_id),
@@ -259,7 +262,8 @@ def _compile_scenario(raw: dict, index: Mapping[str, int], audiences) -> Compile
         ),
         control_paths=MappingProxyType(control_paths),
         control_ops=MappingProxyType(control_ops),
-        or_routes=or_routes,
+        under=under,
+        control_beside=MappingProxyType(control_beside),
         cut_sets=_cut_sets(tree),
         controls=frozenset(folder.control_groups),
     )
@@ -361,6 +365,19 @@ class _Folder:
         return TreeNode(
             node_id, raw.get("title", node_id), raw["op"], kids, p0, mitigations, folded
         )
+
+    def beside(self, group: int, control: int, under) -> tuple[int, ...]:
+        routes = []
+        node, parent = group, self.parent[group]
+        while parent != -1:
+            if not self.is_group[parent]:
+                routes.extend(
+                    sibling
+                    for sibling in self.children[parent]
+                    if sibling != node and control not in under[sibling]
+                )
+            node, parent = parent, self.parent[parent]
+        return tuple(routes)
 
     def path_of(self, groups: Mapping[int, float]) -> tuple[int, ...]:
         nodes: set[int] = set()

@@ -10,8 +10,8 @@ from apps.scoring.compiler import CompiledScenario
 
 # Exposure cuts at or below this are "nothing" (float noise, not a real barrier).
 CUT_EPSILON = 1e-12
-# Gains per effort equal to this many decimals are ties, broken by control id.
-GAIN_DECIMALS = 12
+# Gains per effort closer than this are ties, broken by control id.
+GAIN_TIE = 1e-12
 
 # --- evaluation ------------------------------------------------------------------------
 
@@ -59,9 +59,9 @@ def _root_with_one(values: list[float], own: list[float], ops: tuple, level: flo
     return changed[-1]
 
 
-def _root_with_many(values: list[float], own: list[float], ops: list, levels: list[float]) -> float:
-    """Root value if several controls were fully in place (ops from `_merged_ops`)."""
-    changed = values[:]
+def _apply(changed: list[float], own: list[float], ops: tuple, level: float) -> None:
+    """Raise one control (now at `level`) to full in `changed`/`own`, in place, along its
+    precompiled paths: the state from which a pair's second control is weighed."""
     for node, kids, touched in ops:
         if kids is None:
             q = 1.0
@@ -70,29 +70,12 @@ def _root_with_many(values: list[float], own: list[float], ops: list, levels: li
             changed[node] = 1.0 - q
             continue
         v = own[node]
-        for control, e in touched:
-            v = v * (1.0 - e) / (1.0 - e * levels[control])
+        if touched:
+            v = v * (1.0 - touched) / (1.0 - touched * level)
+            own[node] = v
         for child in kids:
             v *= changed[child]
         changed[node] = v
-    return changed[-1]
-
-
-def _merged_ops(sc: CompiledScenario, raised) -> list:
-    groups: dict[int, list[tuple[int, float]]] = {}
-    nodes: set[int] = set()
-    for control in raised:
-        if control in sc.control_paths:
-            nodes.update(sc.control_paths[control])
-            for group, e in sc.control_groups[control]:
-                groups.setdefault(group, []).append((control, e))
-    ops = []
-    for node in sorted(nodes):
-        if sc.is_group[node]:
-            ops.append((node, sc.children[node], tuple(groups.get(node, ()))))
-        else:
-            ops.append((node, None, sc.children[node]))
-    return ops
 
 
 def _sensitivities(sc: CompiledScenario, values: list[float], own: list[float]) -> list[float]:
@@ -135,10 +118,11 @@ def _sensitivities(sc: CompiledScenario, values: list[float], own: list[float]) 
 
 
 def remediation_plan(controls, scenarios, levels, applicable):
-    """Greedy plan: at each step take the single control, or the pair of controls that
-    cut nothing alone, with the largest exposure cut (summed over the person's
-    scenarios) per unit of effort; re-evaluate; stop when nothing cuts further (or,
-    when only three or more controls together cut anything, see `_unblocking_step`).
+    """Greedy plan: at each step take the single control, or the pair of controls of
+    which one cuts nothing alone (see `_pairs_to_weigh`), with the largest exposure cut
+    (summed over the person's scenarios) per unit of effort; re-evaluate; stop when
+    nothing cuts further (or, when only three or more controls together cut anything,
+    see `_unblocking_step`).
 
     `controls` are the pack's compiled controls, `levels` the current level of each,
     `applicable` the indexes the person may be asked to change. Returns
@@ -152,69 +136,118 @@ def remediation_plan(controls, scenarios, levels, applicable):
         (c for c in applicable if levels[c] < 1.0 and any(c in sc.controls for sc in scenarios)),
         key=ids.__getitem__,
     )
-    # Where each control sits, per scenario: one group (its cut is slope x change there)
-    # or several (its paths are recomputed).
+    # Where each control sits, per scenario: the groups it is in, with each group's fall
+    # (e(1 - level) / (1 - e level) of its value) when the control is raised to full, its
+    # paths, and its reach: 1 - Π(1 - fall), the most it can cut of that exposure (the
+    # root is affine in each group's value, with a non-negative intercept).
     placement = {}
+    reach = {}
     for c in remaining:
         place = []
+        level = levels[c]
         for k, sc in enumerate(scenarios):
             groups = sc.control_groups.get(c)
             if groups is None:
                 continue
-            if len(groups) == 1:
-                place.append((k, groups[0][0], groups[0][1], None))
-            else:
-                place.append((k, -1, 0.0, sc.control_ops[c]))
+            falls = tuple((g, e * (1.0 - level) / (1.0 - e * level)) for g, e in groups)
+            untouched = 1.0
+            for _, fall in falls:
+                untouched *= 1.0 - fall
+            place.append((k, falls, sc.control_ops[c], 1.0 - untouched))
         placement[c] = place
+        reach[c] = max(r for *_, r in place)
     best_levels = list(levels)
     for c in remaining:
         best_levels[c] = 1.0
     floor = sum(evaluate_nodes(sc, best_levels)[0][-1] for sc in scenarios)
 
-    pair_ops: dict[tuple[int, int], list] = {}
     states = [evaluate_nodes(sc, levels) for sc in scenarios]
     steps: list[tuple[tuple[int, ...], dict[str, tuple[float, float]]]] = []
     while remaining:
         exposures = [values[-1] for values, _ in states]
-        if sum(exposures) - floor <= CUT_EPSILON:
+        total = sum(exposures)
+        if total - floor <= CUT_EPSILON:
             break
         slopes = [_sensitivities(sc, v, o) for sc, (v, o) in zip(scenarios, states, strict=True)]
         best, best_gain, best_ids = None, 0.0, ()
+        cut_of: dict[int, float] = {}  # exact cuts; an upper bound for those not weighed
         zero_gain = []
+        deferred = []
         for c in remaining:
             cut = 0.0
-            level = levels[c]
-            for k, group, e, ops in placement[c]:
-                values, own = states[k]
-                if ops is None:
-                    # the group's value falls by the factor (1 - e) / (1 - e * level)
-                    cut += slopes[k][group] * values[group] * e * (1.0 - level) / (1.0 - e * level)
+            for k, falls, ops, _ in placement[c]:
+                values, slope = states[k][0], slopes[k]
+                if len(falls) == 1:
+                    group, fall = falls[0]
+                    cut += slope[group] * values[group] * fall
+                elif any(slope[g] * values[g] > 0.0 for g, _ in falls):
+                    cut = -1.0  # surely cuts (one group alone would); weighed below if it may win
+                    break
                 else:
-                    cut += exposures[k] - _root_with_one(values, own, ops, level)
+                    cut += exposures[k] - _root_with_one(values, states[k][1], ops, levels[c])
+            if cut < 0.0:
+                deferred.append((-_bound(placement[c], exposures) / weight[c], ids[c], c))
+                continue
+            cut_of[c] = cut
             if cut <= CUT_EPSILON:
                 zero_gain.append(c)
                 continue
-            gain = round(cut / weight[c], GAIN_DECIMALS)
-            if gain > best_gain or (gain == best_gain and (ids[c],) < best_ids):
+            gain = cut / weight[c]
+            if gain > best_gain + GAIN_TIE or (
+                gain > best_gain - GAIN_TIE and (ids[c],) < best_ids
+            ):
                 best, best_gain, best_ids = (c,), gain, (ids[c],)
-        for pair in _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids):
-            per_scenario = pair_ops.get(pair)
-            if per_scenario is None:
-                per_scenario = pair_ops[pair] = [
-                    (k, _merged_ops(sc, pair))
-                    for k, sc in enumerate(scenarios)
-                    if pair[0] in sc.controls or pair[1] in sc.controls
-                ]
+        # Controls in several groups cost a path recomputation each: weigh them in order of
+        # what they could cut at most, and only while that could still win.
+        deferred.sort()
+        for negative_bound, _, c in deferred:
+            if -negative_bound < best_gain - GAIN_TIE:
+                cut_of[c] = -negative_bound * weight[c]
+                continue
+            cut = sum(
+                exposures[k] - _root_with_one(states[k][0], states[k][1], ops, levels[c])
+                for k, _, ops, _ in placement[c]
+            )
+            cut_of[c] = cut
+            gain = cut / weight[c]
+            if gain > best_gain + GAIN_TIE or (
+                gain > best_gain - GAIN_TIE and (ids[c],) < best_ids
+            ):
+                best, best_gain, best_ids = (c,), gain, (ids[c],)
+        after_first: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
+        for a, b in _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids):
+            effort = weight[a] + weight[b]
+            # cut(a + b) = cut(a) + what b cuts after a <= cut(a) + (total - cut(a)) reach(b)
+            ua, ub = min(cut_of[a], total), min(cut_of[b], total)
+            bound = min(ua + (total - ua) * reach[b], ub + (total - ub) * reach[a])
+            if bound / effort < best_gain - GAIN_TIE:
+                continue
             cut = 0.0
-            for k, ops in per_scenario:
+            for k, sc in enumerate(scenarios):
+                has_a, has_b = a in sc.controls, b in sc.controls
+                if not (has_a or has_b):
+                    continue
                 values, own = states[k]
-                cut += exposures[k] - _root_with_many(values, own, ops, levels)
+                if has_a and has_b:
+                    # a's paths once per step, then b's from there: the pair's values
+                    done = after_first.get((a, k))
+                    if done is None:
+                        done = after_first[(a, k)] = (values[:], own[:])
+                        _apply(done[0], done[1], sc.control_ops[a], levels[a])
+                    cut += exposures[k] - _root_with_one(
+                        done[0], done[1], sc.control_ops[b], levels[b]
+                    )
+                else:
+                    one = a if has_a else b
+                    cut += exposures[k] - _root_with_one(
+                        values, own, sc.control_ops[one], levels[one]
+                    )
             if cut <= CUT_EPSILON:
                 continue
-            gain = round(cut / (weight[pair[0]] + weight[pair[1]]), GAIN_DECIMALS)
-            pair_ids = (ids[pair[0]], ids[pair[1]])
-            if gain > best_gain or (gain == best_gain and pair_ids < best_ids):
-                best, best_gain, best_ids = pair, gain, pair_ids
+            gain = cut / effort
+            pair_ids = (ids[a], ids[b])
+            if gain > best_gain + GAIN_TIE or (gain > best_gain - GAIN_TIE and pair_ids < best_ids):
+                best, best_gain, best_ids = (a, b), gain, pair_ids
         if best is None:
             best = _unblocking_step(scenarios, levels, remaining, floor, weight, ids)
         for c in best:
@@ -230,40 +263,37 @@ def remediation_plan(controls, scenarios, levels, applicable):
     return steps, {sc.id: states[k][0][-1] for k, sc in enumerate(scenarios)}
 
 
-def _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids) -> list[tuple[int, int]]:
-    """Pairs worth weighing: a control that cuts nothing on its own because, at some OR
-    above it, another route is fully open (likelihood 1), together with a control that
-    lowers every such open route it does not lower itself.
+def _bound(place, exposures) -> float:
+    """The most a control could cut now: each exposure times the control's reach there."""
+    return sum(exposures[k] * r for k, *_, r in place)
 
-    The partner may cut a little on its own: a "partly" answer on a supporting control
-    leaves a route at 0.9 rather than 1, and the pair that closes both routes (the
-    ICO's patching + initial passwords) must still be weighed. Pairs of two zero-gain
-    controls (two fully open routes) are among these.
+
+def _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids) -> list[tuple[int, int]]:
+    """Pairs worth weighing: a control that cuts nothing on its own because routes beside
+    it are certain (an OR above it has another child at likelihood 1: closing one route
+    changes nothing), with a partner that lowers every such route on its way up.
+
+    Only such pairs can cut more together than the partner alone, so no better pair is
+    missed. The partner may cut a little on its own: a "partly" answer on a supporting
+    control leaves a route at 0.9 rather than 1, and the pair that closes both (the ICO's
+    patching + initial passwords) must still be weighed. Two controls that each cut
+    nothing (two fully open routes) are among these pairs.
     """
     if not zero_gain:
         return []
-    zero = frozenset(zero_gain)
     candidates = frozenset(remaining)
     pairs: set[tuple[int, int]] = set()
     for sc, (values, _) in zip(scenarios, states, strict=True):
-        blocked_here = zero & sc.controls
-        if not blocked_here:
-            continue
+        under = sc.under
         partners_here = candidates & sc.controls
-        children = sc.children
-        for node, routes in sc.or_routes:
-            kids = children[node]
-            open_routes = [i for i, kid in enumerate(kids) if values[kid] >= 1.0]
-            if not open_routes:
-                continue
-            for i, route in enumerate(routes):
-                for z in route & blocked_here:
-                    uncovered = [routes[j] for j in open_routes if j != i and z not in routes[j]]
-                    if not uncovered:
-                        continue
-                    for c in frozenset.intersection(*uncovered) & partners_here:
-                        if c != z:
-                            pairs.add((z, c) if ids[z] < ids[c] else (c, z))
+        for z in zero_gain:
+            for beside in sc.control_beside.get(z, ()):
+                blocking = [under[route] for route in beside if values[route] >= 1.0]
+                if not blocking:
+                    continue  # nothing certain beside it: a partner cannot help here
+                for c in partners_here.intersection(*blocking):
+                    if c != z:
+                        pairs.add((z, c) if ids[z] < ids[c] else (c, z))
     return sorted(pairs, key=lambda p: (ids[p[0]], ids[p[1]]))
 
 
