@@ -39,6 +39,7 @@ BACKGROUND_MEMBERS = 300
 SINGLE_REQUESTS = 150  # per measurement at 1 member
 CONCURRENT_REQUESTS_PER_USER = 30  # per measurement at 20 members
 WARMUP = 20
+ROUNDS = 5  # measurements alternate in this many batches
 
 
 def _pg_url(name: str) -> str:
@@ -129,28 +130,36 @@ class Member:
         )
 
 
-async def _measure(members, action: str, per_member: int) -> dict:
-    latencies: list[float] = []
-    failures = 0
-
+async def _run_batch(members, action: str, per_member: int, into: dict) -> None:
     async def drive(member):
-        nonlocal failures
         for _ in range(per_member):
             started = time.perf_counter()
             response = await getattr(member, action)()
-            latencies.append(time.perf_counter() - started)
+            into["latencies"].append(time.perf_counter() - started)
             if response.status_code != 200:
-                failures += 1
+                into["failures"] += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(drive(m) for m in members))
-    elapsed = time.perf_counter() - started
+    into["elapsed"] += time.perf_counter() - started
+
+
+async def _measure_interleaved(members, actions, per_member: int, rounds: int) -> dict:
+    """Measure `actions` in alternating batches, so a baseline and the thing compared
+    with it see the same machine: a shared 2-core box drifts during a run."""
+    totals = {a: {"latencies": [], "failures": 0, "elapsed": 0.0} for a in actions}
+    for _ in range(rounds):
+        for action in actions:
+            await _run_batch(members, action, per_member, totals[action])
     return {
-        "requests": len(latencies),
-        "failures": failures,
-        "median_ms": statistics.median(latencies) * 1000,
-        "p95_ms": _percentile(latencies, 0.95) * 1000,
-        "throughput": len(latencies) / elapsed,
+        action: {
+            "requests": len(t["latencies"]),
+            "failures": t["failures"],
+            "median_ms": statistics.median(t["latencies"]) * 1000,
+            "p95_ms": _percentile(t["latencies"], 0.95) * 1000,
+            "throughput": len(t["latencies"]) / t["elapsed"],
+        }
+        for action, t in totals.items()
     }
 
 
@@ -176,14 +185,19 @@ async def _drive(base: str, seed: dict, password: str) -> dict:
         for member in members:  # one at a time: the login rate limit is per address
             await member.sign_in(password)
         one = members[:1]
-        for action in ("trivial", "answer", "question_page"):
-            await _measure(one, action, WARMUP)
+        await _measure_interleaved(one, ("trivial", "answer", "question_page"), WARMUP, 1)
+        single = await _measure_interleaved(
+            one, ("trivial", "answer", "question_page"), SINGLE_REQUESTS // ROUNDS, ROUNDS
+        )
+        crowd = await _measure_interleaved(
+            members, ("trivial", "answer"), CONCURRENT_REQUESTS_PER_USER // ROUNDS, ROUNDS
+        )
         results = {
-            "trivial_1": await _measure(one, "trivial", SINGLE_REQUESTS),
-            "answer_1": await _measure(one, "answer", SINGLE_REQUESTS),
-            "page_1": await _measure(one, "question_page", SINGLE_REQUESTS),
-            "trivial_20": await _measure(members, "trivial", CONCURRENT_REQUESTS_PER_USER),
-            "answer_20": await _measure(members, "answer", CONCURRENT_REQUESTS_PER_USER),
+            "trivial_1": single["trivial"],
+            "answer_1": single["answer"],
+            "page_1": single["question_page"],
+            "trivial_20": crowd["trivial"],
+            "answer_20": crowd["answer"],
         }
     finally:
         for member in members:
