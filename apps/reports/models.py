@@ -56,6 +56,9 @@ class RemediationReport(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when the "report ready" email is claimed for sending: it goes out once, and a
+    # redelivered task whose worker died between "ready" and the email still sends it.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -292,6 +292,7 @@ def report_render(
 
     report = _claim(report_public_id=report_public_id, task_id=task_id)
     if report is None:
+        _notify_if_missed(report_public_id)
         return None
     storage = _storage()
     stored: list[str] = []
@@ -347,6 +348,22 @@ def report_render(
     return report
 
 
+def _notify_if_missed(report_public_id) -> None:
+    # A worker that died between marking the report ready and sending the email leaves its
+    # message unacknowledged; when it comes back, the report is done but the email is not.
+    pending = (
+        RemediationReport.objects.filter(
+            public_id=report_public_id,
+            status=RemediationReport.Status.READY,
+            notified_at__isnull=True,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pending is not None:
+        _notify_ready(pending)
+
+
 def _discard(storage, names: list[str]) -> None:
     for name in names:
         try:
@@ -372,20 +389,30 @@ def report_results_url(report: RemediationReport) -> str:
 
 
 def _notify_ready(report_pk: int) -> None:
-    """Tell the person their report is ready.
+    """Tell the person their report is ready, once.
 
     # SECURITY: a link and nothing else. Email leaves our control: no exposure, band,
     # plan or answer ever goes in it.
     """
+    claimed = RemediationReport.objects.filter(
+        pk=report_pk, status=RemediationReport.Status.READY, notified_at__isnull=True
+    ).update(notified_at=timezone.now())
+    if not claimed:
+        return  # already sent (a duplicate delivery), or no longer ready
     report = RemediationReport.objects.select_related("assessment__user").get(pk=report_pk)
     person = report.assessment.user
     context = {"person": person, "results_url": report_results_url(report)}
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your report is ready",
-        message=render_to_string("reports/email/report_ready.txt", context),
-        from_email=None,
-        recipient_list=[person.email],
-    )
+    try:
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your report is ready",
+            message=render_to_string("reports/email/report_ready.txt", context),
+            from_email=None,
+            recipient_list=[person.email],
+        )
+    except Exception:
+        # Unclaim, so a redelivery can try again; the report itself is ready regardless.
+        RemediationReport.objects.filter(pk=report_pk).update(notified_at=None)
+        logger.exception("Report %s: the ready email could not be sent", report.public_id)
 
 
 # --- Downloads --------------------------------------------------------------------------
