@@ -13,15 +13,12 @@ from weasyprint import HTML
 
 from apps.reports.fetcher import ASSET_BASE_URL, AssetRefused, ReportAssetFetcher
 from apps.reports.rendering import html_to_pdf
+from tests.reports.support import pdf_text
 
 # A 1x1 transparent PNG.
 TINY_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 )
-
-
-def _pdf_text(pdf: bytes) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def test_it_serves_the_apps_own_stylesheet():
@@ -98,9 +95,9 @@ def test_a_file_url_in_the_document_does_not_reach_the_pdf(tmp_path):
     page = _page(secret.as_uri())
 
     # The control: WeasyPrint's own fetcher would read the file into the PDF.
-    assert "LEAKEDFROMDISK" in _pdf_text(HTML(string=page).write_pdf())
+    assert "LEAKEDFROMDISK" in pdf_text(HTML(string=page).write_pdf())
 
-    text = _pdf_text(html_to_pdf(page))
+    text = pdf_text(html_to_pdf(page))
     assert "Visible body text" in text
     assert "LEAKEDFROMDISK" not in text
 
@@ -127,10 +124,10 @@ def test_an_external_url_in_the_document_is_never_requested():
     try:
         page = _page(f"http://127.0.0.1:{server.server_port}/evil.css")
         # The control: WeasyPrint's own fetcher would make the request.
-        assert "LEAKEDFROMNETWORK" in _pdf_text(HTML(string=page).write_pdf())
+        assert "LEAKEDFROMNETWORK" in pdf_text(HTML(string=page).write_pdf())
         requests.clear()
 
-        text = _pdf_text(html_to_pdf(page))
+        text = pdf_text(html_to_pdf(page))
     finally:
         server.shutdown()
         server.server_close()

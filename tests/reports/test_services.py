@@ -1,0 +1,318 @@
+"""Requesting, rendering, reusing and retrying reports (tasks run in-process here)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.core import mail
+from django.core.files.storage import storages
+from django.db import OperationalError
+from django.http import Http404
+from django.utils import timezone
+
+from apps.reports import rendering, services
+from apps.reports.models import RemediationReport
+from apps.reports.services import ReportNotAvailable, report_render, report_request
+from apps.reports.tasks import RENDER_MAX_RETRIES
+from apps.scoring.selectors import score_latest_for_assessment
+from tests.reports.support import celery_configured, pdf_text
+
+
+@pytest.fixture
+def assessment(alice, submit):
+    return submit(alice)
+
+
+@pytest.fixture
+def request_report(django_capture_on_commit_callbacks):
+    """`request_report(actor, assessment)`: report_request, with its on-commit enqueue run."""
+
+    def _request(actor, assessment):
+        with django_capture_on_commit_callbacks(execute=True):
+            report = report_request(actor=actor, assessment=assessment)
+        report.refresh_from_db()
+        return report
+
+    return _request
+
+
+def _read(name: str) -> bytes:
+    with storages["private"].open(name, "rb") as handle:
+        return handle.read()
+
+
+def test_the_report_says_what_the_score_says(alice, assessment, request_report):
+    report = request_report(alice, assessment)
+
+    assert report.status == RemediationReport.Status.READY, report.error
+    score = score_latest_for_assessment(assessment=assessment)
+    assert report.score == score
+    assert report.engine_version == score.engine_version
+    assert report.pack_version == assessment.pack.label
+    assert report.answers_sha256 == score.answers_sha256
+    pdf = _read(report.pdf_name)
+    assert report.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert report.size == len(pdf)
+    assert report.attempts == 1
+    assert report.started_at <= report.finished_at
+
+    text = pdf_text(pdf)
+    # Cover: person, organisation, pack title and version.
+    assert "Alice Member MP" in text
+    assert "Office of Alice (A)" in text
+    assert "Test pack for people in public life, version 2026.1" in text
+    # Summary: each scenario's band, the baseline flag, the first plan step.
+    result = score.result
+    for scenario in result["scenarios"]:
+        assert scenario["title"] in text
+        assert scenario["band"].capitalize() in text
+    assert result["baseline_met"] is False
+    assert "Baseline not met" in text
+    assert result["plan"], "the exposed answers must leave something to do"
+    assert result["plan"][0]["title"] in text
+    # The plan's step-by-step remediation and its sources.
+    assert "Open your email account's security settings." in text
+    assert "Cyber Aware" in text
+    # The answer table with notes, and the glossary.
+    assert "Only on my work account." in text
+    assert "Glossary" in text
+
+    html = _read(report.html_name).decode()
+    assert result["plan"][0]["title"] in html
+    assert "<svg" in html and "style=" not in html and "<script" not in html
+
+
+def test_the_same_score_is_never_rendered_twice(alice, assessment, request_report):
+    first = request_report(alice, assessment)
+    again = request_report(alice, assessment)
+
+    assert again.pk == first.pk
+    assert again.attempts == 1
+    assert RemediationReport.objects.filter(assessment=assessment).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_only_the_person_may_request_their_report(alice, bob, carol, assessment):
+    for someone_else in (bob, carol):
+        with pytest.raises(Http404):
+            report_request(actor=someone_else, assessment=assessment)
+    assert not RemediationReport.objects.exists()
+
+
+def test_an_unsubmitted_assessment_has_no_report(alice, pack):
+    from apps.assessments.models import Assessment
+
+    draft = Assessment.objects.create(
+        user=alice,
+        organisation=alice.membership.organisation,
+        pack=pack,
+        audience="parliamentarian",
+    )
+    with pytest.raises(ReportNotAvailable):
+        report_request(actor=alice, assessment=draft)
+
+
+def test_the_ready_email_has_a_link_and_nothing_sensitive(alice, assessment, request_report):
+    report = request_report(alice, assessment)
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["alice@example.org"]
+    assert f"/assessments/{assessment.public_id}/results/" in message.body
+    body = (message.subject + message.body).lower()
+    result = report.score.result
+    for scenario in result["scenarios"]:
+        assert scenario["band"] not in body
+        assert scenario["title"].lower() not in body
+    for step in result["plan"]:
+        assert step["title"].lower() not in body
+    assert "only on my work account" not in body
+    assert "exposure" not in body
+
+
+def test_a_failed_render_is_visible_keeps_the_previous_report_and_can_be_retried(
+    alice, assessment, request_report, monkeypatch
+):
+    previous = request_report(alice, assessment)
+    # A new report format: the same assessment needs a fresh render.
+    monkeypatch.setattr(services, "REPORT_FORMAT_VERSION", services.REPORT_FORMAT_VERSION + 1)
+
+    def broken(html):
+        raise ValueError("the renderer fell over")
+
+    monkeypatch.setattr(rendering, "html_to_pdf", broken)
+    failed = request_report(alice, assessment)
+
+    assert failed.pk != previous.pk
+    assert failed.status == RemediationReport.Status.FAILED
+    assert failed.error == "ValueError: the renderer fell over"
+    assert failed.pdf_name == "" and failed.finished_at is not None
+    previous.refresh_from_db()
+    assert previous.status == RemediationReport.Status.READY
+    assert storages["private"].exists(previous.pdf_name)
+    assert len(mail.outbox) == 1  # only for the report that was made
+
+    monkeypatch.undo()
+    monkeypatch.setattr(services, "REPORT_FORMAT_VERSION", services.REPORT_FORMAT_VERSION + 1)
+    retried = request_report(alice, assessment)
+
+    assert retried.pk == failed.pk
+    assert retried.status == RemediationReport.Status.READY
+    assert retried.error == ""
+    assert retried.attempts == 2
+    assert len(mail.outbox) == 2
+
+
+def test_transient_errors_are_retried_until_they_clear(
+    alice, assessment, request_report, monkeypatch
+):
+    real_render = rendering.render_report
+    calls = []
+
+    def flaky(report):
+        calls.append(report.attempts)
+        if len(calls) < 3:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_render(report)
+
+    monkeypatch.setattr(rendering, "render_report", flaky)
+    report = request_report(alice, assessment)
+
+    assert report.status == RemediationReport.Status.READY
+    assert calls == [1, 2, 3]
+    assert report.attempts == 3
+
+
+def test_transient_errors_that_never_clear_end_in_failed(
+    alice, assessment, request_report, monkeypatch
+):
+    def down(report):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(rendering, "render_report", down)
+    report = request_report(alice, assessment)
+
+    assert report.status == RemediationReport.Status.FAILED
+    assert report.attempts == RENDER_MAX_RETRIES + 1
+    assert report.error.startswith(f"Gave up after {RENDER_MAX_RETRIES + 1} attempts.")
+    assert "could not connect to server" in report.error
+
+
+def _queued_report(alice, assessment):
+    """A queued row as report_request leaves it: in this test's transaction the on-commit
+    enqueue never runs."""
+    report = report_request(actor=alice, assessment=assessment)
+    assert report.status == RemediationReport.Status.QUEUED
+    return report
+
+
+def test_only_one_delivery_can_claim_a_job(alice, assessment, django_capture_on_commit_callbacks):
+    report = _queued_report(alice, assessment)
+    RemediationReport.objects.filter(pk=report.pk).update(
+        status=RemediationReport.Status.RUNNING, task_id="task-a", started_at=timezone.now()
+    )
+
+    # A duplicate message (another task id) finds the job held and does nothing.
+    assert report_render(report_public_id=report.public_id, task_id="task-b") is None
+    report.refresh_from_db()
+    assert (report.status, report.task_id, report.attempts) == ("running", "task-a", 0)
+
+    # The message that holds it, delivered again (its worker died), takes it back.
+    with django_capture_on_commit_callbacks(execute=True):
+        done = report_render(report_public_id=report.public_id, task_id="task-a")
+    assert done is not None and done.status == RemediationReport.Status.READY
+    assert done.attempts == 1
+
+    # Once ready, any further delivery is a no-op.
+    assert report_render(report_public_id=report.public_id, task_id="task-c") is None
+    assert len(mail.outbox) == 1
+
+
+def test_a_job_whose_worker_vanished_is_taken_over_after_its_lease(alice, assessment):
+    report = _queued_report(alice, assessment)
+    long_ago = timezone.now() - services.RUNNING_LEASE - timezone.timedelta(seconds=1)
+    RemediationReport.objects.filter(pk=report.pk).update(
+        status=RemediationReport.Status.RUNNING, task_id="task-dead", started_at=long_ago
+    )
+
+    done = report_render(report_public_id=report.public_id, task_id="task-new")
+
+    assert done is not None and done.status == RemediationReport.Status.READY
+
+
+def steal_the_job(report):
+    """Render hook: another task takes the job over while this one renders."""
+    RemediationReport.objects.filter(pk=report.pk).update(task_id="task-thief")
+
+
+def test_a_render_that_lost_its_job_writes_nothing(alice, assessment, settings):
+    report = _queued_report(alice, assessment)
+    settings.REPORTS_RENDER_HOOK = "tests.reports.test_services.steal_the_job"
+
+    assert report_render(report_public_id=report.public_id, task_id="task-slow") is None
+
+    report.refresh_from_db()
+    assert report.status == RemediationReport.Status.RUNNING
+    assert report.task_id == "task-thief"
+    assert report.pdf_name == ""
+    # Its files were removed again.
+    assert not storages["private"].listdir(f"reports/{report.public_id.hex}")[1]
+    assert mail.outbox == []
+
+
+def test_a_job_stuck_in_running_is_queued_again_on_request(alice, assessment, request_report):
+    report = _queued_report(alice, assessment)
+    long_ago = timezone.now() - services.RUNNING_LEASE - timezone.timedelta(seconds=1)
+    RemediationReport.objects.filter(pk=report.pk).update(
+        status=RemediationReport.Status.RUNNING, task_id="task-dead", started_at=long_ago
+    )
+
+    again = request_report(alice, assessment)
+
+    assert again.pk == report.pk
+    assert again.status == RemediationReport.Status.READY
+
+
+def test_a_broker_outage_at_submit_leaves_a_queued_report_not_an_error(
+    alice, assessment, django_capture_on_commit_callbacks
+):
+    unreachable = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    with (
+        celery_configured(
+            task_always_eager=False,
+            broker_url=unreachable,
+            task_publish_retry=False,
+            broker_connection_timeout=1,
+            broker_connection_retry=False,
+            broker_connection_max_retries=0,
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        report = report_request(actor=alice, assessment=assessment)
+
+    report.refresh_from_db()
+    assert report.status == RemediationReport.Status.QUEUED
+    # Asking again (the status page offers it) enqueues it again, and it completes.
+    with django_capture_on_commit_callbacks(execute=True):
+        report_request(actor=alice, assessment=assessment)
+    report.refresh_from_db()
+    assert report.status == RemediationReport.Status.READY
+
+
+def test_a_redelivery_after_a_crash_between_ready_and_email_still_sends_it_once(
+    alice, assessment, django_capture_on_commit_callbacks
+):
+    report = _queued_report(alice, assessment)
+    with django_capture_on_commit_callbacks(execute=False):  # the worker dies before commit hooks
+        report_render(report_public_id=report.public_id, task_id="task-a")
+    report.refresh_from_db()
+    assert report.status == RemediationReport.Status.READY and report.notified_at is None
+    assert mail.outbox == []
+
+    # The same message comes back: nothing to render, but the email goes out...
+    assert report_render(report_public_id=report.public_id, task_id="task-a") is None
+    assert len(mail.outbox) == 1
+    # ...and only once, however often it comes back.
+    assert report_render(report_public_id=report.public_id, task_id="task-a") is None
+    assert len(mail.outbox) == 1
