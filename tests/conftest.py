@@ -7,7 +7,6 @@ Every persona has a verified email and a TOTP authenticator unless a test says o
 
 from __future__ import annotations
 
-
 import pytest
 from django.core.cache import cache
 

@@ -1,10 +1,7 @@
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from apps.accounts.selectors import membership_for_user
 from apps.core.health import broker_ready, database_ready
 
 
@@ -31,8 +28,3 @@ def readyz(request):
         },
         status=200 if ok else 503,
     )
-
-
-@login_required
-def home(request):
-    return render(request, "core/home.html", {"membership": membership_for_user(user=request.user)})

@@ -6,14 +6,9 @@ and these tests fail, loudly, when it does not.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse
-# to run "inside" it. Nothing async touches the database here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -104,3 +99,11 @@ def axe_violations(page) -> list[dict]:
         WCAG_TAGS,
     )
     return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright_loop(monkeypatch):
+    # Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse
+    # to run "inside" it. Nothing async touches the database here. Scoped to these tests so
+    # the relaxation never leaks into the rest of the suite.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
