@@ -23,8 +23,12 @@ AXE_PATH = Path(__file__).parent / "vendor" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")
+def browser(django_db_setup):
+    """Chromium for one test module. Module-scoped, and started after the test database
+    exists, because Playwright's sync API keeps an event loop running in this thread while
+    it is open: Django's ORM refuses to run beside it unless DJANGO_ALLOW_ASYNC_UNSAFE is
+    set, and that relaxation must not outlive these tests."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"The browser tests need Debian's Chromium at {CHROMIUM}: run `make browser` "
@@ -33,7 +37,8 @@ def browser():
         )
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
@@ -99,11 +104,3 @@ def axe_violations(page) -> list[dict]:
         WCAG_TAGS,
     )
     return [v for v in violations if v["impact"] in ("serious", "critical")]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright_loop(monkeypatch):
-    # Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse
-    # to run "inside" it. Nothing async touches the database here. Scoped to these tests so
-    # the relaxation never leaks into the rest of the suite.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
