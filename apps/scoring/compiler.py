@@ -105,9 +105,13 @@ class CompiledScenario:
     # The controls able to lower each node's value.
     under: tuple[frozenset[int], ...]
     # For every control, per group it sits in: the routes beside that group's path (the
-    # other children of each OR above it) that the control does not lower itself. When
-    # one of them is certain (likelihood 1), the control cuts nothing there on its own.
-    control_beside: Mapping[int, tuple[tuple[int, ...], ...]]
+    # other children of each OR above it), each with whether the control lowers it too.
+    # While such a route is certain (likelihood 1), the group's change stops at that OR.
+    control_beside: Mapping[int, tuple[tuple[tuple[int, bool], ...], ...]]
+    # Controls with two groups on different routes of one OR: together they can cut more
+    # than the sum of what each group's change cuts alone. For every other control the
+    # cut is at most that sum (products shrink less than the sum of their factors' falls).
+    control_synergy: frozenset[int]
     cut_sets: tuple[frozenset[int], ...]  # minimal, smallest first, up to MAX_CUT_SET_SIZE
     controls: frozenset[int]
 
@@ -264,6 +268,9 @@ def _compile_scenario(raw: dict, index: Mapping[str, int], audiences) -> Compile
         control_ops=MappingProxyType(control_ops),
         under=under,
         control_beside=MappingProxyType(control_beside),
+        control_synergy=frozenset(
+            c for c, groups in folder.control_groups.items() if folder.meet_at_or(groups)
+        ),
         cut_sets=_cut_sets(tree),
         controls=frozenset(folder.control_groups),
     )
@@ -366,15 +373,33 @@ class _Folder:
             node_id, raw.get("title", node_id), raw["op"], kids, p0, mitigations, folded
         )
 
-    def beside(self, group: int, control: int, under) -> tuple[int, ...]:
+    def meet_at_or(self, groups) -> bool:
+        """Do two of these nodes lie on different routes of one OR node?"""
+        ancestors = []
+        for node in groups:
+            chain = []
+            while node != -1:
+                chain.append(node)
+                node = self.parent[node]
+            ancestors.append(set(chain))
+        nodes = list(groups)
+        for i, a in enumerate(nodes):
+            for j in range(i + 1, len(nodes)):
+                common = ancestors[i] & ancestors[j]
+                lowest = min(common)  # post-order: the lowest common ancestor has the least number
+                if not self.is_group[lowest] and lowest not in (a, nodes[j]):
+                    return True
+        return False
+
+    def beside(self, group: int, control: int, under) -> tuple[tuple[int, bool], ...]:
         routes = []
         node, parent = group, self.parent[group]
         while parent != -1:
             if not self.is_group[parent]:
                 routes.extend(
-                    sibling
+                    (sibling, control in under[sibling])
                     for sibling in self.children[parent]
-                    if sibling != node and control not in under[sibling]
+                    if sibling != node
                 )
             node, parent = parent, self.parent[parent]
         return tuple(routes)

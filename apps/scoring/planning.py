@@ -12,6 +12,11 @@ from apps.scoring.compiler import CompiledScenario
 CUT_EPSILON = 1e-12
 # Gains per effort closer than this are ties, broken by control id.
 GAIN_TIE = 1e-12
+# A route at least this likely is all but certain: a control below an OR beside it cuts
+# (next to) nothing alone, so a partner closing that route is weighed with it. Any pair
+# missed through a route below this cuts at most CUT_EPSILON / (1 - NEARLY_CERTAIN) more
+# than its partner alone: 1e-9 of exposure, invisible at 6 decimals.
+NEARLY_CERTAIN = 1.0 - 1e-3
 
 # --- evaluation ------------------------------------------------------------------------
 
@@ -153,9 +158,18 @@ def remediation_plan(controls, scenarios, levels, applicable):
             untouched = 1.0
             for _, fall in falls:
                 untouched *= 1.0 - fall
-            place.append((k, falls, sc.control_ops[c], 1.0 - untouched))
+            place.append(
+                (
+                    k,
+                    falls,
+                    sc.control_ops[c],
+                    1.0 - untouched,
+                    sc.control_beside[c],
+                    c in sc.control_synergy,
+                )
+            )
         placement[c] = place
-        reach[c] = max(r for *_, r in place)
+        reach[c] = max(p[3] for p in place)
     best_levels = list(levels)
     for c in remaining:
         best_levels[c] = 1.0
@@ -174,19 +188,37 @@ def remediation_plan(controls, scenarios, levels, applicable):
         zero_gain = []
         deferred = []
         for c in remaining:
-            cut = 0.0
-            for k, falls, ops, _ in placement[c]:
+            cut = 0.0  # exact so far
+            bound = 0.0  # what the parts not computed exactly could cut at most
+            for k, falls, ops, reach_k, beside, synergy in placement[c]:
                 values, slope = states[k][0], slopes[k]
                 if len(falls) == 1:
                     group, fall = falls[0]
                     cut += slope[group] * values[group] * fall
-                elif any(slope[g] * values[g] > 0.0 for g, _ in falls):
-                    cut = -1.0  # surely cuts (one group alone would); weighed below if it may win
-                    break
+                    continue
+                alone = strongest = 0.0  # what each group's change cuts alone: sum, max
+                for g, fall in falls:
+                    part = slope[g] * values[g] * fall
+                    alone += part
+                    if part > strongest:
+                        strongest = part
+                if strongest > CUT_EPSILON:
+                    # surely cuts (at least what its strongest group cuts alone); at most
+                    # that sum without synergy, at most exposure x reach with it
+                    bound += exposures[k] * reach_k if synergy else alone
+                elif alone == 0.0 and not synergy:
+                    pass  # every group held (products shrink less than their factors)
+                elif synergy and all(
+                    any(values[r] >= 1.0 and not lowered for r, lowered in routes)
+                    for routes in beside
+                ):
+                    pass  # every group below a certain route it does not lower: no cut
                 else:
                     cut += exposures[k] - _root_with_one(values, states[k][1], ops, levels[c])
-            if cut < 0.0:
-                deferred.append((-_bound(placement[c], exposures) / weight[c], ids[c], c))
+            if bound > 0.0:
+                # Several groups: a path recomputation each, so weighed below, in order of
+                # what they could cut at most, and only while that could still win.
+                deferred.append((-(cut + bound) / weight[c], ids[c], c))
                 continue
             cut_of[c] = cut
             if cut <= CUT_EPSILON:
@@ -197,18 +229,18 @@ def remediation_plan(controls, scenarios, levels, applicable):
                 gain > best_gain - GAIN_TIE and (ids[c],) < best_ids
             ):
                 best, best_gain, best_ids = (c,), gain, (ids[c],)
-        # Controls in several groups cost a path recomputation each: weigh them in order of
-        # what they could cut at most, and only while that could still win.
         deferred.sort()
         for negative_bound, _, c in deferred:
             if -negative_bound < best_gain - GAIN_TIE:
                 cut_of[c] = -negative_bound * weight[c]
                 continue
-            cut = sum(
-                exposures[k] - _root_with_one(states[k][0], states[k][1], ops, levels[c])
-                for k, _, ops, _ in placement[c]
-            )
+            cut = 0.0
+            for k, _, ops, *_ in placement[c]:
+                cut += exposures[k] - _root_with_one(states[k][0], states[k][1], ops, levels[c])
             cut_of[c] = cut
+            if cut <= CUT_EPSILON:
+                zero_gain.append(c)  # held by zeros, not only by certain routes
+                continue
             gain = cut / weight[c]
             if gain > best_gain + GAIN_TIE or (
                 gain > best_gain - GAIN_TIE and (ids[c],) < best_ids
@@ -263,15 +295,11 @@ def remediation_plan(controls, scenarios, levels, applicable):
     return steps, {sc.id: states[k][0][-1] for k, sc in enumerate(scenarios)}
 
 
-def _bound(place, exposures) -> float:
-    """The most a control could cut now: each exposure times the control's reach there."""
-    return sum(exposures[k] * r for k, *_, r in place)
-
-
 def _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids) -> list[tuple[int, int]]:
     """Pairs worth weighing: a control that cuts nothing on its own because routes beside
     it are certain (an OR above it has another child at likelihood 1: closing one route
-    changes nothing), with a partner that lowers every such route on its way up.
+    changes nothing), with a partner that lowers every such route on its way up
+    (routes at NEARLY_CERTAIN or above count as certain).
 
     Only such pairs can cut more together than the partner alone, so no better pair is
     missed. The partner may cut a little on its own: a "partly" answer on a supporting
@@ -288,9 +316,15 @@ def _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids) -> list[tuple[
         partners_here = candidates & sc.controls
         for z in zero_gain:
             for beside in sc.control_beside.get(z, ()):
-                blocking = [under[route] for route in beside if values[route] >= 1.0]
-                if not blocking:
+                certain = [(r, lowered) for r, lowered in beside if values[r] >= NEARLY_CERTAIN]
+                if not certain:
                     continue  # nothing certain beside it: a partner cannot help here
+                # The partner must lower the certain routes z does not lower itself; if z
+                # lowers them all and still cuts nothing, its own effect on them is nil
+                # (held deeper inside, or negligible), so the partner must lower them.
+                blocking = [under[r] for r, lowered in certain if not lowered] or [
+                    under[r] for r, _ in certain
+                ]
                 for c in partners_here.intersection(*blocking):
                     if c != z:
                         pairs.add((z, c) if ids[z] < ids[c] else (c, z))
