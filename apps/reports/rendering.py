@@ -22,6 +22,7 @@ from apps.reports.glossary import GLOSSARY
 
 STYLESHEET = "reports/report.css"
 SUMMARY_ACTIONS = 3
+STOPPERS_SHOWN = 3  # the smallest cut sets: the clearest "what would have stopped it"
 
 
 @dataclass(frozen=True)
@@ -43,20 +44,32 @@ def _controls_by_id(content: dict) -> dict[str, dict]:
 
 
 def _plan(result: dict, controls: dict, sources: dict, scenario_titles: dict) -> list[dict]:
+    """The ranked plan. Sources are numbered in order of first citation (`sources` collects
+    the cited ones, numbered, for the list at the end)."""
+    pack_sources = dict(sources)
+    sources.clear()
     steps = []
     for number, step in enumerate(result.get("plan", []), start=1):
         parts = []
         for control_id in step["controls"]:
             control = controls.get(control_id, {"id": control_id, "title": control_id})
+            cited = []
+            for reference in control.get("references", []):
+                if reference in pack_sources:
+                    if reference not in sources:
+                        sources[reference] = {
+                            **pack_sources[reference],
+                            "number": len(sources) + 1,
+                        }
+                    cited.append(sources[reference])
             parts.append(
                 {
                     "id": control_id,
                     "title": control.get("title", control_id),
                     "effort": control.get("effort", ""),
                     "critical": control.get("critical", False),
-                    "help": control.get("help", ""),
                     "remediation": control.get("remediation", []),
-                    "sources": [sources[r] for r in control.get("references", []) if r in sources],
+                    "sources": cited,
                 }
             )
         cuts = [
@@ -67,7 +80,16 @@ def _plan(result: dict, controls: dict, sources: dict, scenario_titles: dict) ->
             }
             for scenario_id, (before, after) in step.get("cuts", {}).items()
         ]
-        steps.append({"number": number, "title": step["title"], "controls": parts, "cuts": cuts})
+        steps.append(
+            {
+                "number": number,
+                "title": step["title"],
+                "controls": parts,
+                "cuts": cuts,
+                "effort": " + ".join(part["effort"] for part in parts),
+                "critical": any(part["critical"] for part in parts),
+            }
+        )
     return steps
 
 
@@ -98,7 +120,7 @@ def _scenarios(result: dict, content: dict, controls: dict) -> list[dict]:
                 "story": story,
                 "stoppers": [
                     [controls.get(c, {}).get("title", c) for c in cut]
-                    for cut in scenario.get("cut_sets", [])
+                    for cut in scenario.get("cut_sets", [])[:STOPPERS_SHOWN]
                 ],
             }
         )
@@ -146,7 +168,7 @@ def report_document(report) -> dict:
     sources = {source["id"]: source for source in content.get("sources", [])}
     scenarios = _scenarios(result, content, controls)
     scenario_titles = {scenario["id"]: scenario["title"] for scenario in scenarios}
-    plan = _plan(result, controls, sources, scenario_titles)
+    plan = _plan(result, controls, sources, scenario_titles)  # keeps only cited sources
     person = assessment.user
     return {
         "report": report,
@@ -161,10 +183,6 @@ def report_document(report) -> dict:
             controls.get(c, {}).get("title", c) for c in result.get("critical_gaps", [])
         ],
         "find_out": [controls.get(c, {}).get("title", c) for c in result.get("find_out", [])],
-        "coverage": [
-            {"title": s["title"], "coverage": s["coverage"], "percent": _percent(s["coverage"])}
-            for s in result.get("sections", [])
-        ],
         "top_actions": plan[:SUMMARY_ACTIONS],
         "plan": plan,
         "answer_sections": _answer_table(assessment),

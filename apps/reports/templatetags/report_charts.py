@@ -2,7 +2,6 @@
 
     {% load report_charts %}
     {% exposure_chart scenario %}      a scenario dict: exposure, exposure_after_plan, bands
-    {% coverage_chart sections %}      [{title, coverage (0..1 or None)}]
 
 Colours are presentation attributes and classes, never `style` attributes, so the strict
 CSP (no inline style) holds on screen; every figure is also written as text.
@@ -88,32 +87,4 @@ def exposure_chart(scenario: dict) -> dict:
         "scale_end": _x(1.0),
         "zones": _zones(bands),
         "bars": bars,
-    }
-
-
-@register.inclusion_tag("reports/charts/coverage.svg")
-def coverage_chart(sections: list[dict]) -> dict:
-    """Coverage of each questionnaire section, as horizontal bars (0-100 %)."""
-    rows = []
-    for i, section in enumerate(sections):
-        coverage = section.get("coverage")
-        y = 6 + i * 26
-        rows.append(
-            {
-                "title": section["title"],
-                "y": y,
-                "text_y": y + 14,
-                "width": round(max(_x(coverage or 0.0) - LABEL_WIDTH, 1.5), 1),
-                "value_x": round(_x(coverage or 0.0) + 4, 1),
-                "value": "n/a" if coverage is None else f"{int(round(coverage * 100))}%",
-                "applies": coverage is not None,
-            }
-        )
-    return {
-        "width": CHART_WIDTH,
-        "height": 12 + 26 * len(rows),
-        "label_x": LABEL_WIDTH - 8,
-        "scale_x": LABEL_WIDTH,
-        "scale_width": SCALE_WIDTH,
-        "rows": rows,
     }
