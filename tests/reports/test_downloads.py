@@ -62,6 +62,9 @@ def test_the_html_version_is_an_attachment_too(client_for, alice, ready_report):
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "no-store"
+    # Opened in the browser by mistake, it could run nothing and load nothing.
+    assert response["Content-Security-Policy"].startswith("default-src 'none'")
+    assert "sandbox" in response["Content-Security-Policy"]
     assert b"Your remediation plan" in b"".join(response.streaming_content)
 
 

@@ -106,6 +106,9 @@ def test_try_again_without_javascript_redirects_to_the_status_page(
     client_for, alice, submit, django_capture_on_commit_callbacks
 ):
     assessment = submit(alice)
+    RemediationReport.objects.filter(assessment=assessment).delete()  # if submit asked already
+    page = client_for(alice).get(_status_url(assessment)).content.decode()
+    assert 'data-report-status="none"' in page and "Prepare my report" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(alice).post(_request_url(assessment))
 
@@ -122,7 +125,8 @@ def test_nobody_else_can_request_her_report(request, client_for, alice, submit, 
     response = client_for(someone).post(_request_url(assessment))
 
     assert response.status_code == 404
-    assert not RemediationReport.objects.exists()
+    # (Submitting may have requested her report already; nobody else added one.)
+    assert not RemediationReport.objects.exclude(requested_by=alice).exists()
 
 
 def test_her_org_admin_sees_the_status_but_is_not_offered_to_request(
@@ -204,3 +208,22 @@ def test_the_regenerate_service_refuses_another_organisation(bob, charlie):
 
 def test_the_regenerate_button_needs_a_post(client_for, bob):
     assert client_for(bob).get(reverse("reports:regenerate")).status_code == 405
+
+
+def test_the_status_tag_puts_the_fragment_in_another_page(rf, alice, submit):
+    from django.middleware.csrf import get_token
+    from django.template import engines
+
+    assessment = submit(alice)
+    report_request(actor=alice, assessment=assessment)
+    request = rf.get("/assessments/results/")
+    request.user = alice
+    get_token(request)
+    page = engines["django"].from_string(
+        "{% load report_status %}<main>{% report_status assessment %}</main>"
+    )
+
+    html = page.render({"assessment": assessment}, request)
+
+    assert 'data-report-status="queued"' in html
+    assert f'hx-get="{_status_url(assessment)}"' in html
