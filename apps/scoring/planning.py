@@ -250,9 +250,11 @@ def remediation_plan(controls, scenarios, levels, applicable):
         for a, b in _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids):
             effort = weight[a] + weight[b]
             # cut(a + b) = cut(a) + what b cuts after a <= cut(a) + (total - cut(a)) reach(b)
-            ua, ub = min(cut_of[a], total), min(cut_of[b], total)
-            bound = min(ua + (total - ua) * reach[b], ub + (total - ub) * reach[a])
-            if bound / effort < best_gain - GAIN_TIE:
+            ua, ub = cut_of[a], cut_of[b]
+            ua, ub = (ua if ua < total else total), (ub if ub < total else total)
+            bound = ua + (total - ua) * reach[b]
+            other = ub + (total - ub) * reach[a]
+            if (other if other < bound else bound) < (best_gain - GAIN_TIE) * effort:
                 continue
             cut = 0.0
             for k, sc in enumerate(scenarios):
@@ -282,17 +284,26 @@ def remediation_plan(controls, scenarios, levels, applicable):
                 best, best_gain, best_ids = (a, b), gain, pair_ids
         if best is None:
             best = _unblocking_step(scenarios, levels, remaining, floor, weight, ids)
+        # Move the state along the chosen controls' paths only.
+        moved = []
+        for k, sc in enumerate(scenarios):
+            values, own = states[k][0][:], states[k][1][:]
+            for c in best:
+                if c in sc.controls:
+                    _apply(values, own, sc.control_ops[c], levels[c])
+            moved.append((values, own))
+        states = moved
         for c in best:
             levels[c] = 1.0
             remaining.remove(c)
-        states = [evaluate_nodes(sc, levels) for sc in scenarios]
         cuts = {
             sc.id: (exposures[k], states[k][0][-1])
             for k, sc in enumerate(scenarios)
             if any(c in sc.controls for c in best)
         }
         steps.append((best, cuts))
-    return steps, {sc.id: states[k][0][-1] for k, sc in enumerate(scenarios)}
+    # Reported from a fresh evaluation, not from the states moved step by step.
+    return steps, {sc.id: evaluate_nodes(sc, levels)[0][-1] for sc in scenarios}
 
 
 def _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids) -> list[tuple[int, int]]:
@@ -314,9 +325,10 @@ def _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids) -> list[tuple[
     for sc, (values, _) in zip(scenarios, states, strict=True):
         under = sc.under
         partners_here = candidates & sc.controls
+        hot = [v >= NEARLY_CERTAIN for v in values]
         for z in zero_gain:
             for beside in sc.control_beside.get(z, ()):
-                certain = [(r, lowered) for r, lowered in beside if values[r] >= NEARLY_CERTAIN]
+                certain = [(r, lowered) for r, lowered in beside if hot[r]]
                 if not certain:
                     continue  # nothing certain beside it: a partner cannot help here
                 # The partner must lower the certain routes z does not lower itself; if z
