@@ -112,7 +112,9 @@ def run() -> str:
         "DJANGO_SETTINGS_MODULE": "bench.reports_settings",
         "PYTHONPATH": str(BASE_DIR),
         "LOG_LEVEL": "WARNING",
+        "DEBUG": "false",  # as in production
     }
+    load_before = os.getloadavg()[0]
     try:
         driver = subprocess.run(
             [sys.executable, "-m", "bench.bench_reports", "--driver"],
@@ -128,6 +130,7 @@ def run() -> str:
     if driver.returncode != 0:
         return f"## Reports\n\nThe benchmark failed:\n\n```\n{driver.stderr[-4000:]}\n```\n"
     figures = json.loads(driver.stdout.strip().splitlines()[-1])
+    figures["load"] = (load_before, os.getloadavg()[0])
     return _markdown(figures, database)
 
 
@@ -149,7 +152,8 @@ def _markdown(f: dict, database: str) -> str:
         f"{f['pdf_kb_median']:.0f} kB (median). Database: {database}. Broker: Redis, a queue "
         "of the benchmark's own. Workers: `celery -A config worker --pool=prefork "
         "--concurrency=1`, one or two processes. Machine: "
-        f"{os.cpu_count()} cores.",
+        f"{os.cpu_count()} cores, shared: 1-minute load average {f['load'][0]:.1f} before "
+        f"the run and {f['load'][1]:.1f} after it (the benchmark itself keeps up to 2 busy).",
         "",
         "| render, in process | median | p95 | target |",
         "|---|---|---|---|",
