@@ -74,7 +74,10 @@ def _plan(result: dict, controls: dict, sources: dict, scenario_titles: dict) ->
             )
         cuts = [
             {
-                "scenario": scenario_titles.get(scenario_id, scenario_id),
+                # With one scenario its title is on every page already: "exposure" will do.
+                "scenario": scenario_titles.get(scenario_id, scenario_id)
+                if len(scenario_titles) > 1
+                else "exposure",
                 "before": _percent(before),
                 "after": _percent(after),
             }
