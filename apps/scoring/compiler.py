@@ -94,6 +94,7 @@ class CompiledScenario:
     base: tuple[float, ...]  # groups: product of the leaves' p0
     factors: tuple[tuple[tuple[int, float], ...], ...]  # groups: (control, strongest e)
     children: tuple[tuple[int, ...], ...]  # groups: child OR nodes; OR: every child
+    parents_top_down: tuple[int, ...]  # nodes with children, root first
     # For every control on this tree: the groups it sits in with its e there, and every
     # node whose value can change with it (children first).
     control_groups: Mapping[int, tuple[tuple[int, float], ...]]
@@ -261,6 +262,9 @@ def _compile_scenario(raw: dict, index: Mapping[str, int], audiences) -> Compile
         base=tuple(folder.base),
         factors=tuple(tuple(sorted(f.items())) for f in folder.factors),
         children=tuple(tuple(ch) for ch in folder.children),
+        parents_top_down=tuple(
+            n for n in range(len(folder.children) - 1, -1, -1) if folder.children[n]
+        ),
         control_groups=MappingProxyType(
             {c: tuple(sorted(g.items())) for c, g in sorted(folder.control_groups.items())}
         ),

@@ -87,35 +87,40 @@ def _sensitivities(sc: CompiledScenario, values: list[float], own: list[float]) 
     """d(root)/d(node value) for every folded node. The root is affine in any one node's
     value (all other nodes fixed), so a change confined to one group moves the root by
     exactly this slope times the change."""
-    count = len(values)
-    slope = [0.0] * count
+    slope = [0.0] * len(values)
     slope[-1] = 1.0
     is_group, children = sc.is_group, sc.children
-    for node in range(count - 1, -1, -1):
-        kids = children[node]
+    for node in sc.parents_top_down:
         s = slope[node]
-        if not kids or s == 0.0:
+        if s == 0.0:
             continue  # a zero slope stays zero all the way down
+        kids = children[node]
         if is_group[node]:
-            if len(kids) == 1:
-                slope[kids[0]] = s * own[node]
-                continue
+            # value = own x Π children: each child's slope is s x (value / its value)
+            whole = values[node]
             for child in kids:
-                rest = s * own[node]
-                for other in kids:
-                    if other != child:
-                        rest *= values[other]
-                slope[child] = rest
+                v = values[child]
+                if v != 0.0:
+                    slope[child] = s * whole / v
+                else:
+                    rest = s * own[node]
+                    for other in kids:
+                        if other != child:
+                            rest *= values[other]
+                    slope[child] = rest
         else:
-            if len(kids) == 1:
-                slope[kids[0]] = s
-                continue
+            # 1 - value = Π(1 - children): each child's slope is s x that / (1 - its value)
+            open_part = 1.0 - values[node]
             for child in kids:
-                rest = s
-                for other in kids:
-                    if other != child:
-                        rest *= 1.0 - values[other]
-                slope[child] = rest
+                v = 1.0 - values[child]
+                if v != 0.0:
+                    slope[child] = s * open_part / v
+                else:
+                    rest = s
+                    for other in kids:
+                        if other != child:
+                            rest *= 1.0 - values[other]
+                    slope[child] = rest
     return slope
 
 
@@ -170,6 +175,12 @@ def remediation_plan(controls, scenarios, levels, applicable):
             )
         placement[c] = place
         reach[c] = max(p[3] for p in place)
+    # Most controls sit in one group of one scenario: their cut is one multiplication.
+    simple = {
+        c: (place[0][0], place[0][1][0][0], place[0][1][0][1])
+        for c, place in placement.items()
+        if len(place) == 1 and len(place[0][1]) == 1
+    }
     best_levels = list(levels)
     for c in remaining:
         best_levels[c] = 1.0
@@ -188,6 +199,20 @@ def remediation_plan(controls, scenarios, levels, applicable):
         zero_gain = []
         deferred = []
         for c in remaining:
+            entry = simple.get(c)
+            if entry is not None:
+                k, group, fall = entry
+                cut = slopes[k][group] * states[k][0][group] * fall
+                cut_of[c] = cut
+                if cut <= CUT_EPSILON:
+                    zero_gain.append(c)
+                    continue
+                gain = cut / weight[c]
+                if gain > best_gain + GAIN_TIE or (
+                    gain > best_gain - GAIN_TIE and (ids[c],) < best_ids
+                ):
+                    best, best_gain, best_ids = (c,), gain, (ids[c],)
+                continue
             cut = 0.0  # exact so far
             bound = 0.0  # what the parts not computed exactly could cut at most
             for k, falls, ops, reach_k, beside, synergy in placement[c]:
