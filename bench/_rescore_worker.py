@@ -137,12 +137,16 @@ def main() -> dict:
             ]
             for pack in packs
         }
-        answers = [
-            Answer(assessment=a, control_key=control, answer_key=rng.choice(options))
-            for a in assessments
-            for control, options in keys[a.pack_id]
-        ]
-        Answer.objects.bulk_create(answers, batch_size=5000)
+        answer_count = 0
+        for start in range(0, len(assessments), 1000):  # a chunk at a time: bounded memory
+            answers = [
+                Answer(assessment_id=a.pk, control_key=control, answer_key=rng.choice(options))
+                for a in assessments[start : start + 1000]
+                for control, options in keys[a.pack_id]
+            ]
+            Answer.objects.bulk_create(answers, batch_size=5000)
+            answer_count += len(answers)
+    del answers
     seeded = time.perf_counter() - started
 
     base = _base_queryset()
@@ -178,7 +182,7 @@ def main() -> dict:
         "parallel_s": parallel_s,
         "scores_written_parallel": parallel,
         "assessments": len(assessments),
-        "answers": len(answers),
+        "answers": answer_count,
         "answers_read": read,
         "batch": BATCH,
         "seed_s": seeded,
