@@ -10,6 +10,7 @@ Pure Python, no database. Target: <= 2 ms median with the plan (BENCHMARKS.md).
 from __future__ import annotations
 
 import gc
+import os
 import random
 import statistics
 import time
@@ -109,6 +110,9 @@ def run() -> str:
             *rows,
             "",
             f"compile_pack, once per pack version (cached in-process): {', '.join(compile_notes)}.",
+            "Load average after (1, 5, 15 min): "
+            + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+            + " (other work on this shared machine inflates every figure).",
         ]
     )
 

@@ -95,13 +95,16 @@ def run() -> str:
     results, notes = [], []
     for name, runner in (("SQLite", _sqlite), ("PostgreSQL", _postgres)):
         try:
-            results.append((name, runner()))
+            figures = runner()
+            figures["load_after"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+            results.append((name, figures))
         except Exception as exc:  # e.g. no PostgreSQL server: say so, keep the other figures
             notes.append(f"- {name}: not measured ({str(exc).splitlines()[0]})")
     rows = [line for name, f in results for line in _row(name, f)]
     sizes = [
         f"- {name}: {f['assessments']:,} assessments, {f['answers']:,} answers, batches of "
-        f"{f['batch']}; seeding took {f['seed_s']:.1f} s; worker peak RSS {f['peak_rss_mb']:.0f} MB"
+        f"{f['batch']}; seeding took {f['seed_s']:.1f} s; worker peak RSS {f['peak_rss_mb']:.0f} MB; "
+        f"load average after (1, 5, 15 min): {f['load_after']}"
         for name, f in results
     ]
     return "\n".join(
