@@ -78,5 +78,5 @@ def forget_queue(app, queue: str, *, delete_queue: bool = True) -> None:
         if delete_queue:
             channel.queue_delete(queue)
         client = getattr(channel, "client", None)
-        if client is not None:  # Redis: the binding keys outlive queue_delete
-            client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        if client is not None:  # Redis: a fresh channel knows no bindings, so delete by name
+            client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
