@@ -21,7 +21,7 @@ class ImproperlyConfiguredForProduction(ImproperlyConfigured):
 
 
 def check_production_settings(
-    *, debug: bool, secret_key: str, allowed_hosts: list[str]
+    *, debug: bool, secret_key: str, allowed_hosts: list[str], site_url: str
 ) -> list[str]:
     """Return one message per insecure setting, each naming the setting to fix."""
     problems = []
@@ -41,4 +41,10 @@ def check_production_settings(
         problems.append("ALLOWED_HOSTS is empty: list the host names this service answers to.")
     elif "*" in allowed_hosts:
         problems.append("ALLOWED_HOSTS must not contain '*' in production.")
+    # Emails link to SITE_URL: a wrong or plain-http one sends people somewhere else.
+    if not site_url.startswith("https://"):
+        problems.append(
+            "SITE_URL must be the service's https:// address (emails link to it), "
+            "e.g. SITE_URL=https://portcullis.example.org."
+        )
     return problems

@@ -40,6 +40,8 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The address people reach the service at: links in emails (report ready, invitations).
+SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -331,7 +333,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every CSS property it ignores at INFO: noise, not news.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 if PRODUCTION:
@@ -339,6 +342,7 @@ if PRODUCTION:
         debug=DEBUG,
         secret_key=SECRET_KEY,
         allowed_hosts=ALLOWED_HOSTS,
+        site_url=SITE_URL,
     )
     if problems:
         # SECURITY: refuse to start. sys.exit prints the message (naming each setting to

@@ -13,6 +13,10 @@ from django.core.cache import cache
 from apps.accounts.models import Audience, Membership, Organisation
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
+# The report fixtures (a submitted assessment, a real Celery worker) serve the report,
+# security and browser tests alike.
+pytest_plugins = ["tests.reports.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
@@ -20,6 +24,36 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """Report files go to a fresh private folder per test (the same storage class)."""
+    root = (tmp_path / "private").resolve()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": None},
+        },
+    }
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _eager_unless_a_worker_is_started(request):
+    """Tasks run in-process (after commit) unless the test starts a real worker.
+
+    Whatever the environment says: a test that submits (an e2e test, say) must not leave
+    messages behind in a shared Redis for nobody to take.
+    """
+    if "report_worker" in request.fixturenames or request.node.get_closest_marker("worker"):
+        yield
+        return
+    from tests.reports.support import celery_configured
+
+    with celery_configured(task_always_eager=True):
+        yield
 
 
 @pytest.fixture

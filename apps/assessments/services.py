@@ -327,6 +327,11 @@ def assessment_submit(*, actor, assessment: Assessment):
             obj=current,
             detail={"pack": current.pack.label},
         )
+        # The report is queued in the same transaction and rendered after it commits (by a
+        # worker, or in-process without a broker): a rolled-back submit queues nothing.
+        from apps.reports.services import report_queue_for_score
+
+        report_queue_for_score(actor=actor, assessment=current, score=score)
     assessment.status = current.status
     assessment.submitted_at = current.submitted_at
     assessment.updated_at = current.updated_at

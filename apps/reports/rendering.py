@@ -201,10 +201,6 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=ASSET_BASE_URL, url_fetcher=ReportAssetFetcher()).write_pdf()
 
 
-def _site_url() -> str:
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-
-
 def render_report(report) -> RenderedReport:
     """The report's HTML (for download) and PDF, from the same template and document.
 
@@ -216,6 +212,7 @@ def render_report(report) -> RenderedReport:
         "reports/report.html", {**document, "stylesheet_href": static(STYLESHEET)}
     )
     html = render_to_string(
-        "reports/report.html", {**document, "stylesheet_href": _site_url() + static(STYLESHEET)}
+        "reports/report.html",
+        {**document, "stylesheet_href": settings.SITE_URL + static(STYLESHEET)},
     )
     return RenderedReport(html=html.encode("utf-8"), pdf=html_to_pdf(pdf_html))

@@ -143,6 +143,12 @@ def _require_owner(*, actor, assessment: Assessment) -> None:
         raise Http404("No such assessment.")
 
 
+def report_queue_for_score(*, actor, assessment: Assessment, score) -> RemediationReport:
+    """Queue the report of a Score just recorded at submit, in the caller's transaction."""
+    _require_owner(actor=actor, assessment=assessment)
+    return _queue_render(actor=actor, assessment=assessment, score=score)
+
+
 def report_request(*, actor, assessment: Assessment) -> RemediationReport:
     """Queue the report of `actor`'s submitted assessment (on submit, or "try again").
 
@@ -375,17 +381,13 @@ def _discard(storage, names: list[str]) -> None:
 # --- Notification -----------------------------------------------------------------------
 
 
-def _site_url() -> str:
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-
-
 def report_results_url(report: RemediationReport) -> str:
     """Where the person sees their results and report (an absolute URL for emails)."""
     try:
         path = reverse("assessments:results", kwargs={"public_id": report.assessment.public_id})
     except NoReverseMatch:
         path = reverse("reports:detail", kwargs={"public_id": report.public_id})
-    return _site_url() + path
+    return settings.SITE_URL + path
 
 
 def _notify_ready(report_pk: int) -> None:

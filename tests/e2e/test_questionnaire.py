@@ -100,6 +100,8 @@ def test_with_javascript_answers_save_as_given_and_the_panel_moves(
         page.get_by_role("img", name=re.compile(r"Account takeover: exposure \d+ out of 100"))
     ).to_be_visible()
     expect(page.get_by_role("heading", name="Do these first")).to_be_visible()
+    # No broker here: the report rendered in-process as the submit committed.
+    expect(page.get_by_role("link", name="Download the report (PDF")).to_be_visible()
     assessment.refresh_from_db()
     assert assessment.is_submitted
     assert page.csp_errors == []

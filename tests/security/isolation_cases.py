@@ -316,6 +316,17 @@ class OrgAObjects:
         return report
 
     @cached_property
+    def report_failed(self):
+        """Alice's report whose render failed (submit queued it; the worker gave up)."""
+        from apps.reports.models import RemediationReport
+
+        report = RemediationReport.objects.get(assessment=self.assessment_submitted)
+        report.status = RemediationReport.Status.FAILED
+        report.error = "RuntimeError: the render broke"
+        report.save(update_fields=["status", "error"])
+        return report
+
+    @cached_property
     def membership(self):
         return self.bob.membership
 

@@ -30,7 +30,9 @@ def production_env(**overrides) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PORTCULLIS_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PYTEST"))
+        if not key.startswith(
+            ("PORTCULLIS_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "PYTEST")
+        )
         # The browser tests relax Django's async check in their own process; a deployment never does.
         and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
@@ -39,6 +41,7 @@ def production_env(**overrides) -> dict[str, str]:
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(64)[:60],
         ALLOWED_HOSTS="portcullis.example.org",
+        SITE_URL="https://portcullis.example.org",
     )
     env.update(overrides)
     return env

@@ -42,18 +42,6 @@ ORDER = ("anonymous", "carol", "charlie", "dave", "bob", "alice")
 METHOD_NOT_ALLOWED = "method not allowed"
 
 
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    """Rendered reports go to a fresh private folder for each test."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
-        },
-    }
-
-
 @pytest.fixture
 def org_a_objects(alice, bob, org_a):
     return OrgAObjects(alice=alice, bob=bob, org_a=org_a)

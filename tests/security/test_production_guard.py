@@ -13,7 +13,10 @@ GOOD_KEY = "k" * 20 + "Zq8#pL2@vN5!xR7$wT3%yU6^aB9&cD1*eF4(gH0)"
 def test_good_production_settings_pass():
     assert (
         check_production_settings(
-            debug=False, secret_key=GOOD_KEY, allowed_hosts=["portcullis.example.org"]
+            debug=False,
+            secret_key=GOOD_KEY,
+            allowed_hosts=["portcullis.example.org"],
+            site_url="https://portcullis.example.org",
         )
         == []
     )
@@ -30,6 +33,8 @@ def test_good_production_settings_pass():
         ({"secret_key": "ab" * 40}, "SECRET_KEY"),
         ({"allowed_hosts": []}, "ALLOWED_HOSTS"),
         ({"allowed_hosts": ["*"]}, "ALLOWED_HOSTS"),
+        ({"site_url": ""}, "SITE_URL"),
+        ({"site_url": "http://portcullis.example.org"}, "SITE_URL"),
     ],
 )
 def test_each_insecure_setting_is_refused_by_name(kwargs, named):
@@ -37,6 +42,7 @@ def test_each_insecure_setting_is_refused_by_name(kwargs, named):
         "debug": False,
         "secret_key": GOOD_KEY,
         "allowed_hosts": ["portcullis.example.org"],
+        "site_url": "https://portcullis.example.org",
         **kwargs,
     }
 
@@ -53,6 +59,7 @@ def test_each_insecure_setting_is_refused_by_name(kwargs, named):
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
         ({"SECRET_KEY": "change-me"}, "SECRET_KEY"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({"SITE_URL": "http://portcullis.example.org"}, "SITE_URL"),
     ],
 )
 def test_manage_py_refuses_to_start_with_a_clear_message(overrides, named):

@@ -1,7 +1,8 @@
-"""Fixtures for the report tests: a submitted assessment, and a real Celery worker.
+"""Fixtures for the report tests (a plugin of the whole suite, see tests/conftest.py): a
+submitted assessment, and a real Celery worker.
 
-Tests that do not ask for a worker run tasks in-process (eager), whatever the environment
-says, so nothing they enqueue is left behind in a shared Redis. `report_worker` starts
+Tests that do not ask for a worker run tasks in-process (eager: tests/conftest.py), so
+nothing they enqueue is left behind in a shared Redis. `report_worker` starts
 celery's embedded test worker on the project app: the `memory://` broker by default, Redis
 when CELERY_BROKER_URL is set. Each test process consumes its own uniquely named queue, so
 the two xdist processes (and two CI runs) never take each other's messages.
@@ -27,20 +28,6 @@ EXPOSED_ANSWERS = {
     "T-DEV-02": ("no", ""),
     "T-GOV-01": ("no", ""),
 }
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    """Report files go to a fresh private folder per test (the same storage class)."""
-    root = (tmp_path / "private").resolve()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
 
 
 @pytest.fixture
@@ -78,18 +65,13 @@ def submit(pack):
     return _submit
 
 
-@pytest.fixture(autouse=True)
-def _eager_unless_a_worker_is_started(request):
-    if "report_worker" in request.fixturenames or request.node.get_closest_marker("worker"):
-        yield
-        return
-    with celery_configured(task_always_eager=True):
-        yield
+@pytest.fixture(scope="module")
+def _module_report_worker(django_db_setup):
+    """One worker for a module of worker tests (starting and stopping one costs seconds).
 
-
-@pytest.fixture
-def report_worker(transactional_db):
-    """A real Celery worker (celery's embedded test worker) consuming a queue of its own."""
+    Every test in such a module must use `report_worker`: a test that reconfigured Celery
+    in the middle would pull the broker from under the running worker.
+    """
     queue = unique_queue_name()
     with celery_configured(
         broker_url=ENV_BROKER or "memory://",
@@ -106,3 +88,10 @@ def report_worker(transactional_db):
         ) as worker:
             yield worker
         forget_queue(app, queue)
+
+
+@pytest.fixture
+def report_worker(transactional_db, _module_report_worker):
+    """A real Celery worker (celery's embedded test worker) consuming a queue of its own;
+    the test's rows are committed, so the worker's thread sees them."""
+    return _module_report_worker
