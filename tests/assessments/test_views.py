@@ -275,6 +275,10 @@ def test_submit_locks_and_shows_the_results(client_for, alice, alice_assessment)
     assert "How the attack would unfold" in body
     assert "This step is open because you answered “No” to “Is 2-step verification on" in body
     assert "What would have stopped it" in body
+    # Submit queued the report (rendered once the submit commits): the page says so and
+    # keeps asking until the download links appear.
+    assert "Your report" in body and 'data-report-status="queued"' in body
+    assert 'hx-trigger="every' in body
 
     # Locked: the questionnaire now leads to the results, and answers are refused.
     assert client.get(_url("section", alice_assessment, "accounts"))["Location"] == _url(

@@ -317,3 +317,38 @@ def test_a_redelivery_after_a_crash_between_ready_and_email_still_sends_it_once(
     # ...and only once, however often it comes back.
     assert report_render(report_public_id=report.public_id, task_id="task-a") is None
     assert len(mail.outbox) == 1
+
+
+def test_submit_queues_the_report_and_without_a_broker_it_is_ready_on_commit(
+    alice, submit, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment = submit(alice)
+
+    report = RemediationReport.objects.get(assessment=assessment)
+    assert report.status == RemediationReport.Status.READY, report.error
+    assert report.requested_by == alice
+    assert report.score == score_latest_for_assessment(assessment=assessment)
+    assert report.score.result["plan"][0]["title"] in pdf_text(_read(report.pdf_name))
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+
+
+def test_a_submit_that_rolls_back_leaves_no_report_and_enqueues_nothing(
+    alice, submit, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from apps.assessments.models import Assessment
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        submit(alice)
+        raise RuntimeError("the request failed after the submit")
+
+    assert callbacks == []
+    assert not Assessment.objects.filter(user=alice).exists()
+    assert not RemediationReport.objects.exists()
+    assert mail.outbox == []
