@@ -21,7 +21,12 @@ class ImproperlyConfiguredForProduction(ImproperlyConfigured):
 
 
 def check_production_settings(
-    *, debug: bool, secret_key: str, allowed_hosts: list[str], site_url: str
+    *,
+    debug: bool,
+    secret_key: str,
+    allowed_hosts: list[str],
+    site_url: str,
+    mfa_encryption_keys: list[str],
 ) -> list[str]:
     """Return one message per insecure setting, each naming the setting to fix."""
     problems = []
@@ -47,4 +52,24 @@ def check_production_settings(
             "SITE_URL must be the service's https:// address (emails link to it), "
             "e.g. SITE_URL=https://portcullis.example.org."
         )
+    if not mfa_encryption_keys:
+        problems.append(
+            "MFA_ENCRYPTION_KEYS is missing: set one or more Fernet keys (comma-separated, "
+            "newest first), each made with `python -c 'from cryptography.fernet import "
+            "Fernet; print(Fernet.generate_key().decode())'`."
+        )
+    elif not all(_is_fernet_key(key) for key in mfa_encryption_keys):
+        problems.append(
+            "MFA_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded bytes each)."
+        )
     return problems
+
+
+def _is_fernet_key(key: str) -> bool:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key)
+    except ValueError:
+        return False
+    return True

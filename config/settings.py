@@ -181,6 +181,13 @@ MFA_TOTP_ISSUER = "Portcullis"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_ADAPTER = "apps.accounts.adapters.MFAAdapter"
+# SECURITY: TOTP keys and recovery-code seeds are stored encrypted (apps/accounts/
+# secrets_at_rest.py). Comma-separated Fernet keys, newest first; required in production.
+# Outside production a key is generated once into MFA_ENCRYPTION_KEY_FILE.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
+MFA_ENCRYPTION_KEY_FILE = Path(
+    env.str("MFA_ENCRYPTION_KEY_FILE", default=str(BASE_DIR / "var" / "mfa-encryption.key"))
+)
 
 # django-axes: lock an account from one address after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -319,8 +326,6 @@ REST_FRAMEWORK = {
 # --- Portcullis -------------------------------------------------------------------------
 CATALOGUE_PACKS_DIR = BASE_DIR / "apps" / "catalogue" / "packs"
 INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)
-# Absolute links in emails (invitations). Empty: taken from the request that sends them.
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
 DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=3 * 365)
 
 LANGUAGE_CODE = "en-gb"
@@ -343,6 +348,7 @@ if PRODUCTION:
         secret_key=SECRET_KEY,
         allowed_hosts=ALLOWED_HOSTS,
         site_url=SITE_URL,
+        mfa_encryption_keys=MFA_ENCRYPTION_KEYS,
     )
     if problems:
         # SECURITY: refuse to start. sys.exit prints the message (naming each setting to

@@ -11,6 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 
 from apps.accounts.middleware import SESSION_STARTED_KEY
+from apps.accounts.secrets_at_rest import decrypt_secret, encrypt_secret
 from apps.accounts.selectors import user_has_mfa, user_requires_mfa
 
 
@@ -57,6 +58,13 @@ class MFAAdapter(DefaultMFAAdapter):
             "before you remove the authenticator app."
         ),
     }
+
+    # SECURITY: TOTP keys and recovery-code seeds never reach the database in the clear.
+    def encrypt(self, text: str) -> str:
+        return encrypt_secret(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_secret(encrypted_text)
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """Someone who must use MFA cannot remove their last second factor."""

@@ -52,11 +52,14 @@ def _normalise_email(email: str) -> str:
 # --- Invitations ---------------------------------------------------------------------------
 
 
-def invitation_url(invitation: Invitation, *, base_url: str | None = None) -> str:
-    """The absolute link sent in the invitation email."""
-    base = (settings.PUBLIC_BASE_URL or base_url or "http://localhost:8000").rstrip("/")
+def invitation_url(invitation: Invitation) -> str:
+    """The absolute link sent in the invitation email.
+
+    # SECURITY: built on SITE_URL, never on the request's Host header, so a forged Host
+    # cannot turn an invitation into a link to somebody else's site.
+    """
     path = reverse("accounts:invitation_accept", args=[invitation_token_for(invitation)])
-    return f"{base}{path}"
+    return f"{settings.SITE_URL}{path}"
 
 
 def member_invite(
@@ -67,7 +70,6 @@ def member_invite(
     full_name: str = "",
     role: str = Membership.Role.MEMBER,
     audience: str,
-    base_url: str | None = None,
 ) -> Invitation:
     """Invite someone to `organisation` by email: a signed, single-use, expiring link.
 
@@ -122,7 +124,7 @@ def member_invite(
         )
         context = {
             "invitation": invitation,
-            "url": invitation_url(invitation, base_url=base_url),
+            "url": invitation_url(invitation),
             "inviter": actor,
         }
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
@@ -287,3 +289,36 @@ def user_deactivate(*, actor, user: User) -> int:
             detail={"sessions_ended": ended},
         )
     return ended
+
+
+# --- Second-factor secrets at rest ---------------------------------------------------------
+
+
+def mfa_secrets_reencrypt() -> int:
+    """Re-encrypt every stored TOTP key and recovery-code seed under the first key of
+    MFA_ENCRYPTION_KEYS (after a key rotation). Returns how many authenticators changed.
+
+    All or nothing: if any secret opens under none of the keys, nothing is written.
+    """
+    from allauth.mfa.models import Authenticator
+
+    from apps.accounts.secrets_at_rest import reencrypt_authenticator_data
+
+    changed = 0
+    with transaction.atomic():
+        authenticators = Authenticator.objects.select_for_update().exclude(
+            type=Authenticator.Type.WEBAUTHN
+        )
+        for authenticator in authenticators:
+            data = reencrypt_authenticator_data(authenticator.type, authenticator.data)
+            if data != authenticator.data:
+                authenticator.data = data
+                authenticator.save(update_fields=["data"])
+                changed += 1
+        audit_record(
+            actor=None,
+            actor_label="system",
+            action="mfa.secrets_reencrypted",
+            detail={"count": changed},
+        )
+    return changed

@@ -92,7 +92,6 @@ def member_invite(request):
             invitation = services.member_invite(
                 actor=request.user,
                 organisation=request.membership.organisation,
-                base_url=request.build_absolute_uri("/"),
                 **form.cleaned_data,
             )
         except ValidationError as exc:

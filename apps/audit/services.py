@@ -19,13 +19,15 @@ def audit_record(
     detail: dict | None = None,
     ip_address: str | None = None,
     request_id: str | None = None,
+    actor_label: str = "",
 ) -> AuditEvent:
-    """Record one event. Address and request id default to those of the current request."""
+    """Record one event. Address and request id default to those of the current request;
+    `actor_label` names a non-person actor (e.g. "system" for a management command)."""
     meta = current_request_meta()
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=actor_obj,
-        actor_label=getattr(actor_obj, "email", "") or "anonymous",
+        actor_label=getattr(actor_obj, "email", "") or actor_label or "anonymous",
         subject=subject,
         organisation=organisation,
         action=action,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.test import override_settings
 
@@ -31,7 +32,7 @@ def production_env(**overrides) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if not key.startswith(
-            ("PORTCULLIS_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "PYTEST")
+            ("PORTCULLIS_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "MFA_", "PYTEST")
         )
         # The browser tests relax Django's async check in their own process; a deployment never does.
         and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
@@ -42,6 +43,7 @@ def production_env(**overrides) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(64)[:60],
         ALLOWED_HOSTS="portcullis.example.org",
         SITE_URL="https://portcullis.example.org",
+        MFA_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
     env.update(overrides)
     return env

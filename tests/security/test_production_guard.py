@@ -7,6 +7,7 @@ import pytest
 from config.production_guard import check_production_settings
 from tests.security.test_headers import production_env, run_manage
 
+GOOD_MFA_KEY = "u7jJ7yJ0Zt0w2bqPWH8Sx4Vb8n2H5K3m9Qy6Xc1Ld0E="  # a Fernet key, for shape only
 GOOD_KEY = "k" * 20 + "Zq8#pL2@vN5!xR7$wT3%yU6^aB9&cD1*eF4(gH0)"
 
 
@@ -17,6 +18,7 @@ def test_good_production_settings_pass():
             secret_key=GOOD_KEY,
             allowed_hosts=["portcullis.example.org"],
             site_url="https://portcullis.example.org",
+            mfa_encryption_keys=[GOOD_MFA_KEY],
         )
         == []
     )
@@ -43,6 +45,7 @@ def test_each_insecure_setting_is_refused_by_name(kwargs, named):
         "secret_key": GOOD_KEY,
         "allowed_hosts": ["portcullis.example.org"],
         "site_url": "https://portcullis.example.org",
+        "mfa_encryption_keys": [GOOD_MFA_KEY],
         **kwargs,
     }
 
@@ -60,6 +63,7 @@ def test_each_insecure_setting_is_refused_by_name(kwargs, named):
         ({"SECRET_KEY": "change-me"}, "SECRET_KEY"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"SITE_URL": "http://portcullis.example.org"}, "SITE_URL"),
+        ({"MFA_ENCRYPTION_KEYS": ""}, "MFA_ENCRYPTION_KEYS"),
     ],
 )
 def test_manage_py_refuses_to_start_with_a_clear_message(overrides, named):
