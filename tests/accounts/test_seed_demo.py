@@ -89,3 +89,28 @@ def test_it_refuses_to_run_in_production():
     with pytest.raises(CommandError, match="production"):
         _seed()
     assert not User.objects.exists()
+
+
+def test_with_the_catalogue_loaded_the_caseworker_has_a_submitted_assessment_and_report(
+    django_capture_on_commit_callbacks,
+):
+    from apps.assessments.models import Assessment
+    from apps.reports.models import RemediationReport
+
+    call_command("load_catalogue", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        out = _seed()
+
+    assessment = Assessment.objects.get(user__email="caseworker@commons.demo.example")
+    assert assessment.is_submitted
+    assert assessment.answers.count() >= 10
+    report = RemediationReport.objects.get(assessment=assessment)
+    assert report.status == RemediationReport.Status.READY, report.error
+    assert "admin@commons.demo.example sees at /reports/organisation/" in out
+    # Nobody else's assessment is made for them: the MP starts from a blank page.
+    assert Assessment.objects.count() == 1
+
+    again = _seed()
+
+    assert Assessment.objects.count() == 1 and RemediationReport.objects.count() == 1
+    assert "has submitted an assessment" not in again

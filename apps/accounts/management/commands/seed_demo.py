@@ -28,6 +28,7 @@ from django.db import transaction
 from apps.accounts.models import Audience, Membership, Organisation, User
 
 DEMO_PASSWORD = "portcullis-demo-password"
+DEMO_SUBMITTER = "caseworker@commons.demo.example"  # has submitted an assessment already
 
 
 @dataclass(frozen=True)
@@ -95,12 +96,21 @@ class Command(BaseCommand):
             }
             logins = [self._person(person, organisations) for person in PEOPLE]
 
+        submitted = self._demo_submission(
+            next(user for person, user, _ in logins if person.email == DEMO_SUBMITTER)
+        )
+
         self.stdout.write(self.style.MIGRATE_HEADING("Portcullis demo logins"))
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(
             "Each account has two-factor authentication: add the secret to an authenticator "
             "app (or open the otpauth:// link on a phone), then sign in with its 6-digit code."
         )
+        if submitted:
+            self.stdout.write(
+                f"{DEMO_SUBMITTER} has submitted an assessment: its results and report are "
+                "what admin@commons.demo.example sees at /reports/organisation/."
+            )
         for person, user, secret in logins:
             where = person.organisation or "Platform staff (Django admin at /admin/)"
             role = "superuser" if person.staff else Membership.Role(person.role).label
@@ -111,6 +121,39 @@ class Command(BaseCommand):
             uri = get_mfa_adapter().build_totp_url(user, secret)
             self.stdout.write(f"  otpauth URI: {uri}")
             self.stdout.write(f"  current code: {current_code(secret)} (changes every 30 s)")
+
+    def _demo_submission(self, user: User) -> bool:
+        """One submitted assessment (and its report) in the Commons office, so its admin has
+        something to look at. Made once, through the same services a person uses."""
+        from apps.assessments.models import Assessment
+        from apps.assessments.questionnaire import questionnaire_for
+        from apps.assessments.selectors import visible_control_ids
+        from apps.assessments.services import answer_save, assessment_start, assessment_submit
+        from apps.catalogue.selectors import pack_list_for_audience
+
+        if Assessment.objects.filter(user=user).exists():
+            return False
+        packs = pack_list_for_audience(audience=user.membership.audience)
+        if not packs:
+            self.stderr.write("No catalogue pack loaded: run `manage.py load_catalogue` first.")
+            return False
+        assessment = assessment_start(actor=user, pack=packs[0])
+        questionnaire = questionnaire_for(assessment.pack)
+        given: dict[str, str] = {}
+        # A plausible office: some things done, some half done, some not (deterministic).
+        for index, control_id in enumerate(questionnaire.questions):
+            if control_id not in visible_control_ids(assessment=assessment, answer_map=given):
+                continue
+            options = [o.key for o in questionnaire.questions[control_id].options]
+            answer = options[index % len(options)]
+            answer_save(
+                actor=user, assessment=assessment, control_key=control_id, answer_key=answer
+            )
+            given[control_id] = answer
+        # Outside any transaction: the report is queued, then rendered (in-process without a
+        # broker, by `make worker` with one) as the submit commits.
+        assessment_submit(actor=user, assessment=assessment)
+        return True
 
     def _person(self, person: DemoPerson, organisations) -> tuple[DemoPerson, User, str]:
         user = User.objects.filter(email=person.email).first()
