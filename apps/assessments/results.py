@@ -72,14 +72,19 @@ def results_view(*, assessment) -> dict:
         q = question(control_id)
         return q.title if q else control_id
 
+    pack_bands = {s["id"]: s.get("bands", {}) for s in score.pack.content.get("scenarios", [])}
     gauges = [
         {
             "id": s["id"],
             "title": s["title"],
             "score": s["score"],
             "band": s["band"],
+            "exposure": s["exposure"],
+            "exposure_after_plan": s["exposure_after_plan"],
+            "bands": pack_bands.get(s["id"], {}),
             "after_plan": _score(s["exposure_after_plan"]),
             "element_id": f"gauge-{index}",
+            "chart_id": f"exposure-chart-{index}",
         }
         for index, s in enumerate(result["scenarios"])
     ]

@@ -99,7 +99,7 @@ def _plan(result: dict, controls: dict, sources: dict, scenario_titles: dict) ->
 def _scenarios(result: dict, content: dict, controls: dict) -> list[dict]:
     raw = {scenario["id"]: scenario for scenario in content.get("scenarios", [])}
     scenarios = []
-    for scenario in result.get("scenarios", []):
+    for index, scenario in enumerate(result.get("scenarios", [])):
         pack_scenario = raw.get(scenario["id"], {})
         story = [
             {
@@ -120,6 +120,9 @@ def _scenarios(result: dict, content: dict, controls: dict) -> list[dict]:
                 "exposure_after_plan": scenario["exposure_after_plan"],
                 "score_after_plan": _percent(scenario["exposure_after_plan"]),
                 "bands": pack_scenario.get("bands", {}),
+                # The same element ids as on the results page: the charts are the same SVG.
+                "gauge_id": f"gauge-{index}",
+                "chart_id": f"exposure-chart-{index}",
                 "story": story,
                 "stoppers": [
                     [controls.get(c, {}).get("title", c) for c in cut]

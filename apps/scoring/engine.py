@@ -219,6 +219,13 @@ def _band(bands: tuple[tuple[float, str], ...], exposure: float) -> str:
     return name
 
 
+def band_for(bands: dict[str, float], exposure: float) -> str:
+    """The band of `exposure` under a pack scenario's `bands` (name -> lower bound), as the
+    engine names it (for an exposure the engine did not band itself, e.g. after the plan)."""
+    ordered = tuple(sorted((float(lower), name) for name, lower in bands.items()))
+    return _band(ordered or ((0.0, "low"),), exposure)
+
+
 def _leaf_likelihood(node: TreeNode, levels: list[float]) -> float:
     p = node.p0
     for control, e in node.mitigations:

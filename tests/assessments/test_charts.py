@@ -43,3 +43,17 @@ def test_the_sparkline_plots_each_submission_oldest_first():
     # SVG's y grows downwards: falling exposure draws a line going down the box.
     assert len(points) == 3 and ys[0] < ys[1] < ys[2]
     assert sparkline([], "x", "s") == ""
+
+
+def test_the_before_after_chart_colours_each_bar_by_its_band_and_says_it_in_words():
+    from apps.assessments.templatetags.assessment_charts import BAND_COLOURS, exposure_chart
+
+    bands = {"low": 0.0, "moderate": 0.2, "high": 0.4, "critical": 0.7}
+    chart = exposure_chart("APT31", 0.81, 0.05, bands, "c")
+
+    now, after = chart["bars"]
+    assert (now["value"], now["band"], now["colour"]) == (81, "critical", BAND_COLOURS["critical"])
+    assert (after["value"], after["band"], after["colour"]) == (5, "low", BAND_COLOURS["low"])
+    assert [zone["band"] for zone in chart["zones"]] == ["low", "moderate", "high", "critical"]
+    # A pack without bands gets the engine's default ones.
+    assert exposure_chart("x", 0.3, 0.3, {}, "d")["bars"][0]["band"] == "moderate"

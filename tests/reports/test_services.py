@@ -352,3 +352,22 @@ def test_a_submit_that_rolls_back_leaves_no_report_and_enqueues_nothing(
     assert not Assessment.objects.filter(user=alice).exists()
     assert not RemediationReport.objects.exists()
     assert mail.outbox == []
+
+
+def test_the_charts_are_the_same_svg_on_the_results_page_and_in_the_report(
+    client_for, alice, assessment, request_report
+):
+    import re
+
+    report = request_report(alice, assessment)
+    page = client_for(alice).get(f"/assessments/{assessment.public_id}/results/")
+    html = _read(report.html_name).decode()
+
+    def charts(markup: str) -> list[str]:
+        return re.findall(
+            r'<svg class="portcullis-(?:gauge|exposure-chart)".*?</svg>', markup, re.DOTALL
+        )
+
+    on_screen = charts(page.content.decode())
+    assert len(on_screen) == 2 * len(report.score.result["scenarios"])
+    assert charts(html) == on_screen

@@ -1,8 +1,10 @@
-"""Server-rendered SVG charts: the exposure gauge and the trend sparkline.
+"""Server-rendered SVG charts: the exposure gauge, the before/after chart, the live bar and
+the trend sparkline. The one chart library of the project: the results page and the report
+(HTML and PDF) draw with the same tags, so a chart is the same markup on screen and on paper.
 
-SVG drawn on the server looks the same on screen and in the PDF, needs no script, and
-carries its own text alternative (role="img" with a <title>), so the numbers reach screen
-reader users too. Colours are presentation attributes, not style="" (strict CSP).
+SVG drawn on the server needs no script and carries its own text alternative (role="img"
+with a <title>), so the numbers reach screen reader users too. Colours are presentation
+attributes, not style="" (strict CSP).
 """
 
 from __future__ import annotations
@@ -22,8 +24,17 @@ BAND_COLOURS = {
     "high": "#d4351c",
     "critical": "#6e1d12",
 }
+# The same bands, lightly tinted, shade the zones of the before/after chart.
+BAND_TINTS = {
+    "low": "#e6f2eb",
+    "moderate": "#f6ede6",
+    "high": "#fbe9e6",
+    "critical": "#f0e8e7",
+}
 TRACK_COLOUR = "#b1b4b6"
 TEXT_COLOUR = "#0b0c0c"
+MUTED_COLOUR = "#505a5f"
+FONT_FAMILY = "GDS Transport, arial, sans-serif"  # arial (Liberation Sans) in the PDF
 
 
 def _clamp(value) -> float:
@@ -61,7 +72,7 @@ def exposure_gauge(score, band: str, label: str, element_id: str) -> str:
     return format_html(
         '<svg class="portcullis-gauge" viewBox="0 0 120 78" width="180" height="117" '
         'role="img" aria-labelledby="{id}-title" focusable="false" '
-        'font-family="GDS Transport, arial, sans-serif">'
+        'font-family="{font}">'
         '<title id="{id}-title">{title}</title>'
         '<path d="M {x0} {cy} A {r} {r} 0 0 1 {x1} {cy}" fill="none" stroke="{track}" '
         'stroke-width="12"/>'
@@ -71,6 +82,7 @@ def exposure_gauge(score, band: str, label: str, element_id: str) -> str:
         '<text x="{cx}" y="{by}" text-anchor="middle" font-size="10" fill="{text}">{band}</text>'
         "</svg>",
         id=element_id,
+        font=FONT_FAMILY,
         title=title,
         x0=cx - r,
         x1=cx + r,
@@ -128,3 +140,67 @@ def sparkline(values, label: str, element_id: str) -> str:
         f'<polyline points="{polyline}" fill="none" stroke="#1d70b8" stroke-width="2"/>'
         f"{dots}</svg>"
     )
+
+
+CHART_WIDTH = 520
+CHART_LABEL_WIDTH = 120
+CHART_SCALE_WIDTH = CHART_WIDTH - CHART_LABEL_WIDTH - 40
+
+
+def _chart_x(value: float) -> float:
+    return round(CHART_LABEL_WIDTH + max(0.0, min(1.0, value)) * CHART_SCALE_WIDTH, 1)
+
+
+@register.inclusion_tag("assessments/charts/exposure.svg")
+def exposure_chart(title: str, exposure, exposure_after_plan, bands, element_id: str) -> dict:
+    """Exposure now and after the plan (0..1 each) on a 0-100 scale shaded by the pack's
+    bands (name -> lower bound); bars are coloured by band, as the engine bands them."""
+    from apps.scoring.compiler import DEFAULT_BANDS
+    from apps.scoring.engine import band_for
+
+    bands = dict(bands or DEFAULT_BANDS)
+    lowers = sorted((float(lower), name) for name, lower in bands.items())
+    zones = []
+    for i, (lower, band) in enumerate(lowers):
+        upper = lowers[i + 1][0] if i + 1 < len(lowers) else 1.0
+        zones.append(
+            {
+                "band": band,
+                "x": _chart_x(lower),
+                "width": round(_chart_x(upper) - _chart_x(lower), 1),
+                "tint": BAND_TINTS.get(band, "#f3f2f1"),
+                "label_x": round(_chart_x(lower) + 3, 1),
+            }
+        )
+    bars = []
+    for label, raw, y in (("Now", exposure, 14), ("After the plan", exposure_after_plan, 44)):
+        value = _clamp(float(raw or 0) * 100) / 100
+        band = band_for(bands, value)
+        end = _chart_x(value)
+        bars.append(
+            {
+                "label": label,
+                "y": y,
+                "text_y": y + 15,
+                "width": round(max(end - CHART_LABEL_WIDTH, 1.5), 1),
+                "colour": BAND_COLOURS.get(band, TEXT_COLOUR),
+                "value": int(round(value * 100)),
+                "band": band,
+                "value_x": round(end + 4, 1),
+            }
+        )
+    return {
+        "element_id": element_id,
+        "title": title,
+        "width": CHART_WIDTH,
+        "height": 96,
+        "label_x": CHART_LABEL_WIDTH - 8,
+        "scale_x": CHART_LABEL_WIDTH,
+        "scale_end": _chart_x(1.0),
+        "zones": zones,
+        "bars": bars,
+        "font": FONT_FAMILY,
+        "text": TEXT_COLOUR,
+        "muted": MUTED_COLOUR,
+        "track": TRACK_COLOUR,
+    }
