@@ -29,14 +29,18 @@ class RemediationReport(models.Model):
     assessment = models.ForeignKey(
         "assessments.Assessment", on_delete=models.CASCADE, related_name="reports"
     )
-    # PROTECT: a report always says which snapshot it shows.
-    score = models.ForeignKey("scoring.Score", on_delete=models.PROTECT, related_name="reports")
+    # RESTRICT: a report always says which snapshot it shows, so a Score cannot be deleted
+    # under it; both go together when their assessment (or person, or organisation) does.
+    score = models.ForeignKey("scoring.Score", on_delete=models.RESTRICT, related_name="reports")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)  # renders started, over the row's life
+    # Claims since the row was last queued by someone: a render that kills its worker every
+    # time (a poison message, redelivered again and again) is failed after a few.
+    deliveries = models.PositiveSmallIntegerField(default=0)
     # The Celery task id that holds the job while it is running. A redelivery of the same
     # message (worker killed mid-render) carries the same id and may take the job back.
     task_id = models.CharField(max_length=64, blank=True)
@@ -54,6 +58,7 @@ class RemediationReport(models.Model):
     size = models.PositiveIntegerField(null=True, blank=True)  # PDF bytes
 
     created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=timezone.now)  # last (re)queued
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Set when the "report ready" email is claimed for sending: it goes out once, and a
@@ -83,3 +88,10 @@ class RemediationReport(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def pending_since(self):
+        """When the current wait began: the render's start, or the (last) queueing."""
+        if self.status == self.Status.RUNNING and self.started_at:
+            return self.started_at
+        return self.queued_at

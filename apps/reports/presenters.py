@@ -21,7 +21,7 @@ def status_context(*, user, assessment) -> dict:
     stuck = bool(
         latest is not None
         and latest.is_pending
-        and (latest.started_at or latest.created_at) < timezone.now() - RUNNING_LEASE
+        and latest.pending_since < timezone.now() - RUNNING_LEASE
     )
     is_owner = assessment.user_id == getattr(user, "pk", None)
     can_request = is_owner and assessment.is_submitted

@@ -57,6 +57,10 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 # time limit) is taken back after the task's hard time limit plus a margin.
 RUNNING_LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
 
+# Claims of one queued job before it is failed for good: the task's own retries (5) plus a
+# few redeliveries after a lost worker.
+MAX_DELIVERIES = 8
+
 
 class ReportError(Exception):
     """A request the service refuses; the message is fit to show to the person."""
@@ -120,18 +124,30 @@ def _queue_render(*, actor, assessment: Assessment, score) -> RemediationReport:
     if created:
         _enqueue_on_commit(report)
         return report
-    stale = timezone.now() - RUNNING_LEASE
+    now = timezone.now()
     requeued = (
         RemediationReport.objects.filter(pk=report.pk)
         .filter(
             Q(status=RemediationReport.Status.FAILED)
-            | Q(status=RemediationReport.Status.RUNNING, started_at__lt=stale)
+            | Q(status=RemediationReport.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
         )
-        .update(status=RemediationReport.Status.QUEUED, task_id="", error="")
+        .update(
+            status=RemediationReport.Status.QUEUED,
+            task_id="",
+            error="",
+            queued_at=now,
+            started_at=None,
+            deliveries=0,
+        )
     )
-    if requeued or report.status == RemediationReport.Status.QUEUED:
+    if not requeued and report.status == RemediationReport.Status.QUEUED:
         # A queued row is enqueued again: its first message may have been lost, and a
         # duplicate is harmless (only one task can claim the row).
+        RemediationReport.objects.filter(
+            pk=report.pk, status=RemediationReport.Status.QUEUED
+        ).update(queued_at=now)
+        requeued = 1
+    if requeued:
         _enqueue_on_commit(report)
     report.refresh_from_db()
     return report
@@ -232,16 +248,24 @@ def _claim(*, report_public_id, task_id: str) -> RemediationReport | None:
         | Q(status=RemediationReport.Status.RUNNING, task_id=task_id)
         | Q(status=RemediationReport.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
     )
-    claimed = (
-        RemediationReport.objects.filter(public_id=report_public_id)
-        .filter(claimable)
-        .update(
-            status=RemediationReport.Status.RUNNING,
-            task_id=task_id,
-            started_at=now,
-            finished_at=None,
-            attempts=F("attempts") + 1,
-        )
+    job = RemediationReport.objects.filter(public_id=report_public_id).filter(claimable)
+    # A message delivered again and again without ever finishing (the render kills its
+    # worker each time: out of memory, a crash in a native library) is given up on.
+    poisoned = job.filter(deliveries__gte=MAX_DELIVERIES).update(
+        status=RemediationReport.Status.FAILED,
+        error=f"Gave up after {MAX_DELIVERIES} deliveries that never finished.",
+        finished_at=now,
+    )
+    if poisoned:
+        logger.error("Report %s: given up after %s deliveries", report_public_id, MAX_DELIVERIES)
+        return None
+    claimed = job.filter(deliveries__lt=MAX_DELIVERIES).update(
+        status=RemediationReport.Status.RUNNING,
+        task_id=task_id,
+        started_at=now,
+        finished_at=None,
+        attempts=F("attempts") + 1,
+        deliveries=F("deliveries") + 1,
     )
     if not claimed:
         return None
@@ -368,6 +392,11 @@ def _notify_if_missed(report_public_id) -> None:
     )
     if pending is not None:
         _notify_ready(pending)
+
+
+def report_files_delete(names: list[str]) -> None:
+    """Delete report files from the private storage (their row is gone)."""
+    _discard(_storage(), names)
 
 
 def _discard(storage, names: list[str]) -> None:

@@ -31,5 +31,7 @@ def report_render_task(self, report_public_id: str) -> None:
     report_render(
         report_public_id=report_public_id,
         task_id=self.request.id,
-        final_attempt=self.request.retries >= self.max_retries,
+        # In-process (no broker, `make run`): a retry would re-render at once inside the web
+        # request, with no backoff; fail instead, visibly, and let the person try again.
+        final_attempt=bool(self.request.is_eager) or self.request.retries >= self.max_retries,
     )

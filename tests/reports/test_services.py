@@ -165,39 +165,53 @@ def test_a_failed_render_is_visible_keeps_the_previous_report_and_can_be_retried
     assert len(mail.outbox) == 2
 
 
-def test_transient_errors_are_retried_until_they_clear(
+def test_in_process_a_transient_error_fails_at_once_and_try_again_works(
     alice, assessment, request_report, monkeypatch
 ):
+    # Without a broker the render runs inside the web request: no retry loop there.
     real_render = rendering.render_report
     calls = []
 
     def flaky(report):
         calls.append(report.attempts)
-        if len(calls) < 3:
+        if len(calls) == 1:
             raise OperationalError("server closed the connection unexpectedly")
         return real_render(report)
 
     monkeypatch.setattr(rendering, "render_report", flaky)
     report = request_report(alice, assessment)
 
+    assert report.status == RemediationReport.Status.FAILED
+    assert report.error.startswith("Gave up after 1 attempts.")
+    assert calls == [1]
+
+    report = request_report(alice, assessment)  # "Try again"
+
     assert report.status == RemediationReport.Status.READY
-    assert calls == [1, 2, 3]
-    assert report.attempts == 3
+    assert calls == [1, 2] and report.attempts == 2
 
 
-def test_transient_errors_that_never_clear_end_in_failed(
-    alice, assessment, request_report, monkeypatch
+def test_a_transient_error_requeues_for_a_retry_until_the_final_attempt(
+    alice, assessment, monkeypatch
 ):
     def down(report):
         raise OperationalError("could not connect to server")
 
     monkeypatch.setattr(rendering, "render_report", down)
-    report = request_report(alice, assessment)
+    report = _queued_report(alice, assessment)
 
+    with pytest.raises(OperationalError):
+        report_render(report_public_id=report.public_id, task_id="t1", final_attempt=False)
+    report.refresh_from_db()
+    assert report.status == RemediationReport.Status.QUEUED
+    assert report.error == "Retrying: OperationalError: could not connect to server"
+
+    assert report_render(report_public_id=report.public_id, task_id="t1") is None
+    report.refresh_from_db()
     assert report.status == RemediationReport.Status.FAILED
-    assert report.attempts == RENDER_MAX_RETRIES + 1
-    assert report.error.startswith(f"Gave up after {RENDER_MAX_RETRIES + 1} attempts.")
+    assert report.error.startswith("Gave up after 2 attempts.")
     assert "could not connect to server" in report.error
+    assert RENDER_MAX_RETRIES >= 3  # the worker's retries (with backoff: tests/reports/test_worker)
 
 
 def _queued_report(alice, assessment):
@@ -371,3 +385,42 @@ def test_the_charts_are_the_same_svg_on_the_results_page_and_in_the_report(
     on_screen = charts(page.content.decode())
     assert len(on_screen) == 2 * len(report.score.result["scenarios"])
     assert charts(html) == on_screen
+
+
+def test_deleting_a_person_with_a_ready_report_deletes_the_report_and_its_files(
+    alice, assessment, request_report, django_capture_on_commit_callbacks
+):
+    report = request_report(alice, assessment)
+    names = [report.pdf_name, report.html_name]
+    assert all(storages["private"].exists(name) for name in names)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.delete()
+
+    assert not RemediationReport.objects.filter(pk=report.pk).exists()
+    assert not any(storages["private"].exists(name) for name in names)
+
+
+def test_a_score_cannot_be_deleted_from_under_its_report(alice, assessment, request_report):
+    from django.db.models import RestrictedError
+
+    report = request_report(alice, assessment)
+
+    with pytest.raises(RestrictedError):
+        report.score.delete()
+
+
+def test_a_render_that_never_finishes_is_given_up_after_a_few_deliveries(alice, assessment):
+    report = _queued_report(alice, assessment)
+    # Each delivery claims the job and its worker dies mid-render (nothing else happens).
+    for _delivery in range(services.MAX_DELIVERIES):
+        assert services._claim(report_public_id=report.public_id, task_id="same") is not None
+
+    assert report_render(report_public_id=report.public_id, task_id="same") is None
+
+    report.refresh_from_db()
+    assert report.status == RemediationReport.Status.FAILED
+    assert report.error.startswith(f"Gave up after {services.MAX_DELIVERIES} deliveries")
+    # "Try again" starts a fresh count.
+    report = report_request(actor=alice, assessment=assessment)
+    assert report.status == RemediationReport.Status.QUEUED and report.deliveries == 0

@@ -227,3 +227,28 @@ def test_the_status_tag_puts_the_fragment_in_another_page(rf, alice, submit):
 
     assert 'data-report-status="queued"' in html
     assert f'hx-get="{_status_url(assessment)}"' in html
+
+
+def test_trying_again_after_an_old_failure_polls_instead_of_saying_delayed(
+    client_for, alice, submit
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    assessment = submit(alice)  # queued (its on-commit render never runs here)
+    long_ago = timezone.now() - timedelta(hours=3)
+    RemediationReport.objects.filter(assessment=assessment).update(
+        status=RemediationReport.Status.FAILED,
+        error="RuntimeError: the render broke",
+        created_at=long_ago,
+        queued_at=long_ago,
+        started_at=long_ago,
+        finished_at=long_ago,
+    )
+
+    response = client_for(alice).post(_request_url(assessment), HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert 'data-report-status="queued"' in html
+    assert "hx-trigger" in html and "Delayed" not in html
