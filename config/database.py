@@ -31,6 +31,10 @@ def database_from_env(env, base_dir: Path) -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # Tests use a file too, not a shared-cache in-memory database: there, a Celery worker
+        # thread writing while the test reads fails at once with "table is locked" instead
+        # of waiting its turn. (Under var/, one per xdist process, recreated every run.)
+        config["TEST"] = {"NAME": str(name.parent / f"test-{name.stem}.sqlite3")}
     else:
         config.setdefault("CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True

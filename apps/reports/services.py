@@ -27,7 +27,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django.db.models import F, Q
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
@@ -343,18 +343,14 @@ def report_render(
                 finished_at=timezone.now(),
             )
             if done:
-
-                def notify_report_ready():
-                    _notify_ready(report.pk)
-
-                transaction.on_commit(notify_report_ready, robust=True)
+                _enqueue_notify_on_commit(report.public_id)
     except SoftTimeLimitExceeded:
-        _discard(storage, stored)
+        _discard_unless_kept(report, storage, stored)
         _fail(report, task_id, "The report took too long to produce.")
         logger.warning("Report %s: render exceeded its time limit", report.public_id)
         return None
     except TRANSIENT_ERRORS as exc:
-        _discard(storage, stored)
+        _discard_unless_kept(report, storage, stored)
         message = f"{type(exc).__name__}: {exc}"
         if final_attempt:
             _fail(report, task_id, f"Gave up after {report.attempts} attempts. {message}")
@@ -367,7 +363,7 @@ def report_render(
             )
         raise
     except Exception as exc:
-        _discard(storage, stored)
+        _discard_unless_kept(report, storage, stored)
         _fail(report, task_id, f"{type(exc).__name__}: {exc}")
         logger.exception("Report %s failed", report.public_id)
         return None
@@ -379,19 +375,30 @@ def report_render(
 
 
 def _notify_if_missed(report_public_id) -> None:
-    # A worker that died between marking the report ready and sending the email leaves its
-    # message unacknowledged; when it comes back, the report is done but the email is not.
-    pending = (
-        RemediationReport.objects.filter(
-            public_id=report_public_id,
-            status=RemediationReport.Status.READY,
-            notified_at__isnull=True,
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if pending is not None:
-        _notify_ready(pending)
+    # A worker that died between marking the report ready and enqueueing the email leaves
+    # its message unacknowledged; when it comes back, the report is done but the email is
+    # not. (A duplicate notify task is harmless: the email is claimed before it is sent.)
+    if RemediationReport.objects.filter(
+        public_id=report_public_id,
+        status=RemediationReport.Status.READY,
+        notified_at__isnull=True,
+    ).exists():
+        _enqueue_notify(report_public_id)
+
+
+def _discard_unless_kept(report: RemediationReport, storage, names: list[str]) -> None:
+    """Delete the files of a render that did not land, unless the row points at them after
+    all (the error came after the commit, e.g. a time limit or a lost COMMIT reply)."""
+    if not names:
+        return
+    try:
+        kept = RemediationReport.objects.filter(
+            pk=report.pk, status=RemediationReport.Status.READY, pdf_name__in=names
+        ).exists()
+    except DatabaseError:
+        kept = True  # cannot tell: an orphan file is better than a ready row without one
+    if not kept:
+        _discard(storage, names)
 
 
 def report_files_delete(names: list[str]) -> None:
@@ -412,25 +419,43 @@ def _discard(storage, names: list[str]) -> None:
 
 def report_results_url(report: RemediationReport) -> str:
     """Where the person sees their results and report (an absolute URL for emails)."""
-    try:
-        path = reverse("assessments:results", kwargs={"public_id": report.assessment.public_id})
-    except NoReverseMatch:
-        path = reverse("reports:detail", kwargs={"public_id": report.public_id})
+    path = reverse("assessments:results", kwargs={"public_id": report.assessment.public_id})
     return settings.SITE_URL + path
 
 
-def _notify_ready(report_pk: int) -> None:
-    """Tell the person their report is ready, once.
+def _enqueue_notify(report_public_id) -> None:
+    from apps.reports.tasks import report_notify_task
+
+    report_notify_task.delay(str(report_public_id))
+
+
+def _enqueue_notify_on_commit(report_public_id) -> None:
+    def enqueue_report_notify():
+        _enqueue_notify(report_public_id)
+
+    transaction.on_commit(enqueue_report_notify, robust=True)
+
+
+def report_notify(*, report_public_id) -> bool:
+    """Tell the person their report is ready, once (the body of the `reports.notify` task).
+
+    Returns False when there was nothing to send (already sent, or no longer ready). When
+    the email cannot be handed over, the claim is released and the error raised, for the
+    task to retry with backoff; the report itself is ready regardless.
 
     # SECURITY: a link and nothing else. Email leaves our control: no exposure, band,
     # plan or answer ever goes in it.
     """
     claimed = RemediationReport.objects.filter(
-        pk=report_pk, status=RemediationReport.Status.READY, notified_at__isnull=True
+        public_id=report_public_id,
+        status=RemediationReport.Status.READY,
+        notified_at__isnull=True,
     ).update(notified_at=timezone.now())
     if not claimed:
-        return  # already sent (a duplicate delivery), or no longer ready
-    report = RemediationReport.objects.select_related("assessment__user").get(pk=report_pk)
+        return False  # already sent (a duplicate delivery), or no longer ready
+    report = RemediationReport.objects.select_related("assessment__user").get(
+        public_id=report_public_id
+    )
     person = report.assessment.user
     context = {"person": person, "results_url": report_results_url(report)}
     try:
@@ -441,9 +466,10 @@ def _notify_ready(report_pk: int) -> None:
             recipient_list=[person.email],
         )
     except Exception:
-        # Unclaim, so a redelivery can try again; the report itself is ready regardless.
-        RemediationReport.objects.filter(pk=report_pk).update(notified_at=None)
-        logger.exception("Report %s: the ready email could not be sent", report.public_id)
+        RemediationReport.objects.filter(pk=report.pk).update(notified_at=None)
+        logger.warning("Report %s: the ready email could not be sent", report.public_id)
+        raise
+    return True
 
 
 # --- Downloads --------------------------------------------------------------------------
@@ -485,14 +511,18 @@ def report_download(*, actor, public_id, kind: str) -> ReportDownload:
         raise Http404("No such file.") from exc
     person = report.assessment.user
     if person.pk != actor.pk:
-        audit_record(
-            actor=actor,
-            action="report.download",
-            organisation=report.assessment.organisation,
-            subject=person,
-            obj=report,
-            detail={"kind": kind},
-        )
+        try:
+            audit_record(
+                actor=actor,
+                action="report.download",
+                organisation=report.assessment.organisation,
+                subject=person,
+                obj=report,
+                detail={"kind": kind},
+            )
+        except BaseException:
+            handle.close()  # no audit event, no file (and no leaked handle)
+            raise
     stamp = timezone.localtime(report.finished_at or report.created_at).date().isoformat()
     who = slugify(person.display_name.split("@")[0]) or "person"
     filename = f"portcullis-report-{who}-{stamp}.{kind}"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from smtplib import SMTPException
+
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from apps.reports.services import TRANSIENT_ERRORS, report_render
+from apps.reports.services import TRANSIENT_ERRORS, report_notify, report_render
+
+logger = logging.getLogger(__name__)
 
 RENDER_MAX_RETRIES = 5
+NOTIFY_MAX_RETRIES = 8  # about an hour and a half of backoff for a mail server to come back
+NOTIFY_ERRORS = (SMTPException, OSError)  # refused, timed out, unreachable
 
 
 @shared_task(
@@ -35,3 +43,27 @@ def report_render_task(self, report_public_id: str) -> None:
         # request, with no backoff; fail instead, visibly, and let the person try again.
         final_attempt=bool(self.request.is_eager) or self.request.retries >= self.max_retries,
     )
+
+
+@shared_task(
+    bind=True,
+    name="reports.notify",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=NOTIFY_MAX_RETRIES,
+    ignore_result=True,
+)
+def report_notify_task(self, report_public_id: str) -> None:
+    """Email the person that the report `report_public_id` is ready; safe to run twice."""
+    try:
+        report_notify(report_public_id=report_public_id)
+    except NOTIFY_ERRORS as exc:
+        if self.request.is_eager:
+            # In-process (no broker): no waiting inside the web request. The report is
+            # ready on the results page all the same.
+            logger.warning("Report %s: ready email not sent (%s)", report_public_id, exc)
+            return
+        countdown = get_exponential_backoff_interval(
+            factor=30, retries=self.request.retries, maximum=1800, full_jitter=True
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc

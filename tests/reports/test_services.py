@@ -424,3 +424,26 @@ def test_a_render_that_never_finishes_is_given_up_after_a_few_deliveries(alice, 
     # "Try again" starts a fresh count.
     report = report_request(actor=alice, assessment=assessment)
     assert report.status == RemediationReport.Status.QUEUED and report.deliveries == 0
+
+
+def test_an_email_that_cannot_be_sent_is_released_for_a_retry(alice, assessment, monkeypatch):
+    from smtplib import SMTPRecipientsRefused
+
+    from apps.reports.services import report_notify
+
+    report = _queued_report(alice, assessment)
+    report_render(report_public_id=report.public_id, task_id="t")  # ready; email not sent yet
+
+    def refused(*args, **kwargs):
+        raise SMTPRecipientsRefused({"alice@example.org": (451, b"try later")})
+
+    monkeypatch.setattr(services, "send_mail", refused)
+    with pytest.raises(SMTPRecipientsRefused):
+        report_notify(report_public_id=report.public_id)
+    report.refresh_from_db()
+    assert report.notified_at is None
+
+    monkeypatch.undo()
+    assert report_notify(report_public_id=report.public_id) is True
+    assert report_notify(report_public_id=report.public_id) is False  # once only
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]

@@ -44,19 +44,21 @@ def published():
 
 @pytest.fixture
 def task_runs():
-    """How many times the render task has finished in the worker, per report id."""
-    runs: dict[str, int] = {}
+    """`task_runs(report_id, count, task=...)`: wait until the worker has finished `count`
+    runs of `task` (the render task by default) for that report."""
+    runs: dict[tuple[str, str], int] = {}
     changed = threading.Condition()
 
     def record(sender=None, args=None, **kwargs):
-        if getattr(sender, "name", None) == report_render_task.name:
-            with changed:
-                runs[args[0]] = runs.get(args[0], 0) + 1
-                changed.notify_all()
-
-    def wait(report_id: str, count: int, timeout: float = 60.0) -> None:
         with changed:
-            assert changed.wait_for(lambda: runs.get(report_id, 0) >= count, timeout), runs
+            key = (getattr(sender, "name", ""), args[0] if args else "")
+            runs[key] = runs.get(key, 0) + 1
+            changed.notify_all()
+
+    def wait(report_id: str, count: int, task: str = "reports.render", timeout=60.0) -> None:
+        with changed:
+            done = changed.wait_for(lambda: runs.get((task, report_id), 0) >= count, timeout)
+            assert done, runs
 
     task_postrun.connect(record, weak=False)
     yield wait
@@ -78,9 +80,10 @@ def test_a_submitted_assessment_gets_its_report_from_the_worker(
     for scenario in result["scenarios"]:
         assert scenario["band"].capitalize() in text
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
-    # It went through the broker, not in-process: one message, for this report.
+    # It went through the broker, not in-process: one render, then one email, by id.
     assert [(name, list(body[0])) for name, _, body in published] == [
-        ("reports.render", [str(report.public_id)])
+        ("reports.render", [str(report.public_id)]),
+        ("reports.notify", [str(report.public_id)]),
     ]
 
 
@@ -92,7 +95,7 @@ def test_task_messages_carry_ids_and_nothing_else(report_worker, alice, submit, 
     assert published
     for name, headers, body in published:
         args, kwargs, _embed = body
-        assert name == "reports.render"
+        assert name in ("reports.render", "reports.notify")
         assert list(args) == [str(report.public_id)]
         assert kwargs == {}
         serialised = json.dumps([headers, body], default=str)
@@ -106,10 +109,16 @@ def test_two_enqueues_render_once(report_worker, alice, submit, task_runs, publi
     report = report_request(actor=alice, assessment=assessment)
     again = report_request(actor=alice, assessment=assessment)  # if still queued: enqueued again
     report_render_task.delay(str(report.public_id))  # and a stray duplicate
-    messages = [body for _, _, body in published if list(body[0]) == [str(report.public_id)]]
+    messages = [
+        body
+        for name, _, body in published
+        if name == "reports.render" and list(body[0]) == [str(report.public_id)]
+    ]
     assert len(messages) >= 2
 
     task_runs(str(report.public_id), len(messages))
+    notices = [name for name, _, _ in published if name == "reports.notify"]
+    task_runs(str(report.public_id), len(notices), task="reports.notify")
 
     assert again.pk == report.pk
     report.refresh_from_db()
@@ -171,3 +180,32 @@ def test_a_transient_failure_is_retried_by_the_worker_with_backoff(
     assert report.status == RemediationReport.Status.READY
     assert calls == [1, 2]
     assert report.attempts == 2
+
+
+def test_a_mail_server_outage_delays_the_email_but_does_not_lose_it(
+    report_worker, alice, submit, monkeypatch, task_runs
+):
+    from smtplib import SMTPServerDisconnected
+
+    from apps.reports import tasks
+
+    real_send_mail = services.send_mail
+    tries = []
+
+    def flaky_send_mail(*args, **kwargs):
+        tries.append(1)
+        if len(tries) == 1:
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr(services, "send_mail", flaky_send_mail)
+    monkeypatch.setattr(tasks, "get_exponential_backoff_interval", lambda **kwargs: 0)
+    assessment = submit(alice)
+    report = wait_for_report(RemediationReport.objects.get(assessment=assessment).public_id)
+
+    task_runs(str(report.public_id), 2, task="reports.notify")  # the failure, then the retry
+
+    assert len(tries) == 2
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+    report.refresh_from_db()
+    assert report.notified_at is not None
