@@ -27,6 +27,7 @@ def check_production_settings(
     allowed_hosts: list[str],
     site_url: str,
     mfa_encryption_keys: list[str],
+    celery_broker_url: str,
 ) -> list[str]:
     """Return one message per insecure setting, each naming the setting to fix."""
     problems = []
@@ -51,6 +52,13 @@ def check_production_settings(
         problems.append(
             "SITE_URL must be the service's https:// address (emails link to it), "
             "e.g. SITE_URL=https://portcullis.example.org."
+        )
+    # Without a broker, tasks run inside web requests: reports would hold a web worker for
+    # seconds each (an org admin's "regenerate all", for minutes) with no time limit.
+    if not celery_broker_url:
+        problems.append(
+            "CELERY_BROKER_URL is missing: production needs a broker (e.g. "
+            "redis://127.0.0.1:6379/0) and `celery -A config worker` beside the web processes."
         )
     if not mfa_encryption_keys:
         problems.append(

@@ -308,6 +308,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# If the worker loses the broker mid-task, the unacknowledged message is delivered again
+# elsewhere: stop the local copy rather than let two renders of one report race.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=90)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
@@ -349,6 +352,7 @@ if PRODUCTION:
         allowed_hosts=ALLOWED_HOSTS,
         site_url=SITE_URL,
         mfa_encryption_keys=MFA_ENCRYPTION_KEYS,
+        celery_broker_url=CELERY_BROKER_URL,
     )
     if problems:
         # SECURITY: refuse to start. sys.exit prints the message (naming each setting to

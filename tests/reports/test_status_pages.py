@@ -252,3 +252,56 @@ def test_trying_again_after_an_old_failure_polls_instead_of_saying_delayed(
     html = response.content.decode()
     assert 'data-report-status="queued"' in html
     assert "hx-trigger" in html and "Delayed" not in html
+
+
+def test_the_org_admin_sees_each_persons_report_in_a_fixed_number_of_queries(
+    client_for,
+    alice,
+    bob,
+    carol,
+    charlie,
+    submit,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alices = submit(alice)
+    carols = submit(carol)  # queued: its render never runs in this test's transaction
+    submit(charlie)  # another organisation's: never shown to bob
+    client = client_for(bob)
+    client.get(reverse("reports:organisation"))  # the session settles
+
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(reverse("reports:organisation"))
+    assert len(few) <= 12
+
+    overview = response.context["overview"]
+    assert [row.assessment for row in overview["rows"]] == [carols, alices]
+    assert (overview["submitted"], overview["ready"], overview["pending"]) == (2, 1, 1)
+    html = response.content.decode()
+    ready = RemediationReport.objects.get(assessment=alices)
+    assert reverse("reports:pdf", kwargs={"public_id": ready.public_id}) in html
+    assert "Charlie" not in html
+    assert (
+        client.get(reverse("reports:pdf", kwargs={"public_id": ready.public_id})).status_code == 200
+    )
+
+    # More people, same number of queries; a regenerated report replaces, it does not add.
+    for n in range(3):
+        from tests.factories import MembershipFactory, UserFactory
+
+        someone = UserFactory(email=f"member{n}@example.org")
+        MembershipFactory(user=someone, organisation=alice.membership.organisation)
+        submit(someone)
+    monkeypatch.setattr(services, "REPORT_FORMAT_VERSION", services.REPORT_FORMAT_VERSION + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_regenerate_for_organisation(
+            actor=bob, organisation=alice.membership.organisation
+        )
+    with CaptureQueriesContext(connection) as more:
+        overview = client.get(reverse("reports:organisation")).context["overview"]
+    assert len(more) == len(few)
+    assert (overview["submitted"], overview["ready"], overview["failed"]) == (5, 5, 0)

@@ -44,6 +44,7 @@ def production_env(**overrides) -> dict[str, str]:
         ALLOWED_HOSTS="portcullis.example.org",
         SITE_URL="https://portcullis.example.org",
         MFA_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
     )
     env.update(overrides)
     return env

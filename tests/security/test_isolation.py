@@ -193,8 +193,8 @@ def test_org_b_list_pages_show_nothing_of_org_a(org_a_objects, clients, org_a):
             assert response.status_code == 200, (persona, name)
             assert not [m for m in markers if m in response.content], (persona, name)
     overview = clients["dave"].get(reverse("reports:organisation")).context["overview"]
-    assert overview["submitted"] == 0
-    assert not any(overview["reports"].values())
+    assert overview["submitted"] == 0 and overview["rows"] == []
+    assert overview["ready"] == overview["pending"] == overview["failed"] == 0
 
 
 # --- Mass assignment (item 5) ------------------------------------------------------------

@@ -129,6 +129,7 @@ def test_production_needs_valid_keys(keys, says):
         allowed_hosts=["portcullis.example.org"],
         site_url="https://portcullis.example.org",
         mfa_encryption_keys=keys,
+        celery_broker_url="redis://127.0.0.1:6379/0",
     )
 
     assert len(problems) == 1

@@ -19,6 +19,7 @@ def test_good_production_settings_pass():
             allowed_hosts=["portcullis.example.org"],
             site_url="https://portcullis.example.org",
             mfa_encryption_keys=[GOOD_MFA_KEY],
+            celery_broker_url="redis://127.0.0.1:6379/0",
         )
         == []
     )
@@ -37,6 +38,7 @@ def test_good_production_settings_pass():
         ({"allowed_hosts": ["*"]}, "ALLOWED_HOSTS"),
         ({"site_url": ""}, "SITE_URL"),
         ({"site_url": "http://portcullis.example.org"}, "SITE_URL"),
+        ({"celery_broker_url": ""}, "CELERY_BROKER_URL"),
     ],
 )
 def test_each_insecure_setting_is_refused_by_name(kwargs, named):
@@ -46,6 +48,7 @@ def test_each_insecure_setting_is_refused_by_name(kwargs, named):
         "allowed_hosts": ["portcullis.example.org"],
         "site_url": "https://portcullis.example.org",
         "mfa_encryption_keys": [GOOD_MFA_KEY],
+        "celery_broker_url": "redis://127.0.0.1:6379/0",
         **kwargs,
     }
 
@@ -64,6 +67,7 @@ def test_each_insecure_setting_is_refused_by_name(kwargs, named):
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"SITE_URL": "http://portcullis.example.org"}, "SITE_URL"),
         ({"MFA_ENCRYPTION_KEYS": ""}, "MFA_ENCRYPTION_KEYS"),
+        ({"CELERY_BROKER_URL": "", "REDIS_URL": ""}, "CELERY_BROKER_URL"),
     ],
 )
 def test_manage_py_refuses_to_start_with_a_clear_message(overrides, named):
