@@ -89,6 +89,7 @@ def worker_env(transactional_db, worker_id, tmp_path, private_storage):
         "PORTCULLIS_TEST_EMAIL_DIR": str(tmp_path / "mail"),
         "PORTCULLIS_TEST_RENDER_STARTED": str(tmp_path / "render-started"),
         "PYTHONPATH": str(BASE_DIR),
+        "PORTCULLIS_TEST_QUEUE": queue,
     }
     with celery_configured(
         broker_url=broker, task_always_eager=False, task_default_queue=queue
@@ -202,6 +203,9 @@ def test_a_pool_process_killed_mid_render_is_rejected_and_redelivered(worker_env
     assessment = submit(alice)
     started = worker_env["tmp"] / "render-started"
     worker_env["env"]["PORTCULLIS_TEST_SLOW_UNTIL_ATTEMPT"] = "1"
+    # An hour: the message must come back because the worker rejected it, not because
+    # Redis restored it after the visibility timeout.
+    worker_env["env"]["PORTCULLIS_TEST_VISIBILITY_TIMEOUT"] = "3600"
     log = worker_env["tmp"] / "worker-survivor.log"
     with celery_worker_process(
         worker_env, "survivor", render_seconds=SLOW_RENDER_SECONDS

@@ -14,11 +14,14 @@ from config.settings import *  # noqa: F403
 REPORTS_RENDER_HOOK = "tests.reports.hooks.render_hook_from_environment"
 
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3,
+    # A test that must prove the redelivery came from somewhere else sets it long.
+    "visibility_timeout": int(os.environ.get("PORTCULLIS_TEST_VISIBILITY_TIMEOUT", "3")),
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks the workers send themselves (the "report ready" email) go to the test's own queue.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("PORTCULLIS_TEST_QUEUE", "celery")
 CELERY_WORKER_ENABLE_REMOTE_CONTROL = False  # no pidbox keys left behind in Redis
 
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
