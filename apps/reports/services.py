@@ -194,7 +194,9 @@ def report_regenerate_for_organisation(*, actor, organisation) -> RegenerateResu
     """An org admin asks for fresh reports for every submitted assessment of their organisation.
 
     Each assessment is scored afresh (a new engine or report format gives new renders); a
-    report whose inputs have not changed is reused, not rendered again. Audited once.
+    report whose inputs have not changed is reused, not rendered again; a failed or stalled
+    one is queued again. A fixed number of queries whatever the organisation's size, one
+    transaction, audited once; the renders are enqueued after it commits.
     """
     membership = membership_for_user(user=actor)
     # SECURITY: an admin of their own organisation only; anyone else learns nothing.
@@ -204,24 +206,68 @@ def report_regenerate_for_organisation(*, actor, organisation) -> RegenerateResu
         or membership.organisation_id != organisation.pk
     ):
         raise Http404("No such organisation.")
-    from apps.scoring.services import score_record
+    from apps.scoring.services import score_current_for_many
 
-    queued = 0
+    now = timezone.now()
     with transaction.atomic():
         assessments = list(
             Assessment.objects.filter(
                 organisation=organisation, status=Assessment.Status.SUBMITTED
-            ).select_related("pack", "user")
+            ).select_related("pack")
         )
-        for assessment in assessments:
-            score = score_record(assessment=assessment)
-            before = RemediationReport.objects.filter(
-                assessment=assessment,
-                render_key=render_key(assessment=assessment, score=score),
-                status__in=[RemediationReport.Status.READY, RemediationReport.Status.RUNNING],
-            ).exists()
-            _queue_render(actor=actor, assessment=assessment, score=score)
-            queued += 0 if before else 1
+        scores = score_current_for_many(assessments=assessments)
+        keys = {a.pk: render_key(assessment=a, score=scores[a.pk]) for a in assessments}
+        existing = {
+            (report.assessment_id, report.render_key): report
+            for report in RemediationReport.objects.filter(
+                assessment__in=assessments, render_key__in=set(keys.values())
+            )
+        }
+        created = RemediationReport.objects.bulk_create(
+            [
+                RemediationReport(
+                    assessment=a,
+                    render_key=keys[a.pk],
+                    score=scores[a.pk],
+                    requested_by=actor,
+                    engine_version=scores[a.pk].engine_version,
+                    pack_version=scores[a.pk].pack.label,
+                    answers_sha256=scores[a.pk].answers_sha256,
+                    format_version=REPORT_FORMAT_VERSION,
+                )
+                for a in assessments
+                if (a.pk, keys[a.pk]) not in existing
+            ]
+        )
+        stale = now - RUNNING_LEASE
+        again = [
+            report
+            for report in existing.values()
+            if report.status == RemediationReport.Status.FAILED
+            or (report.status == RemediationReport.Status.RUNNING and report.started_at < stale)
+        ]
+        RemediationReport.objects.filter(pk__in=[r.pk for r in again]).filter(
+            Q(status=RemediationReport.Status.FAILED)
+            | Q(status=RemediationReport.Status.RUNNING, started_at__lt=stale)
+        ).update(
+            status=RemediationReport.Status.QUEUED,
+            task_id="",
+            error="",
+            queued_at=now,
+            started_at=None,
+            deliveries=0,
+        )
+        # Rows still queued from before are enqueued again too (their message may be lost;
+        # a duplicate is harmless).
+        waiting = [r for r in existing.values() if r.status == RemediationReport.Status.QUEUED]
+        to_enqueue = [r.public_id for r in (*created, *again, *waiting)]
+
+        def enqueue_report_renders():
+            for public_id in to_enqueue:
+                _enqueue(public_id)
+
+        transaction.on_commit(enqueue_report_renders, robust=True)
+        queued = len(created) + len(again)
         audit_record(
             actor=actor,
             action="report.regenerate_all",

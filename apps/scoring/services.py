@@ -60,13 +60,7 @@ def score_record(*, assessment) -> Score:
     return row
 
 
-def score_record_many(*, assessments: Sequence) -> int:
-    """Score many assessments in bulk (a pack or engine update, `make bench`): one query
-    for their answers, one for the scores they already have, bulk inserts. Returns how
-    many new Score rows were written. Assessments should come with `pack` selected."""
-    assessments = list(assessments)
-    if not assessments:
-        return 0
+def _answers_and_digests(assessments: list) -> tuple[dict[int, dict[str, str]], dict[int, str]]:
     answers: dict[int, dict[str, str]] = defaultdict(dict)
     for assessment_id, control_key, answer_key in Answer.objects.filter(
         assessment_id__in=[a.pk for a in assessments]
@@ -76,13 +70,20 @@ def score_record_many(*, assessments: Sequence) -> int:
         a.pk: answers_sha256(pack=a.pack, audience=a.audience, answers=answers[a.pk])
         for a in assessments
     }
-    recorded = set(
-        Score.objects.filter(
-            assessment_id__in=list(digests),
-            engine_version=engine.ENGINE_VERSION,
-            answers_sha256__in=set(digests.values()),
-        ).values_list("assessment_id", "answers_sha256")
+    return answers, digests
+
+
+def _recorded(digests: dict[int, str]):
+    """The Score rows already recorded for these (assessment, answers) under this engine."""
+    return Score.objects.filter(
+        assessment_id__in=list(digests),
+        engine_version=engine.ENGINE_VERSION,
+        answers_sha256__in=set(digests.values()),
     )
+
+
+def _record_missing(assessments: list, answers, digests) -> int:
+    recorded = set(_recorded(digests).values_list("assessment_id", "answers_sha256"))
     rows = []
     for a in assessments:
         if (a.pk, digests[a.pk]) in recorded:
@@ -92,3 +93,30 @@ def score_record_many(*, assessments: Sequence) -> int:
     with transaction.atomic():
         Score.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
     return len(rows)
+
+
+def score_record_many(*, assessments: Sequence) -> int:
+    """Score many assessments in bulk (a pack or engine update, `make bench`): one query
+    for their answers, one for the scores they already have, bulk inserts. Returns how
+    many new Score rows were written. Assessments should come with `pack` selected."""
+    assessments = list(assessments)
+    if not assessments:
+        return 0
+    answers, digests = _answers_and_digests(assessments)
+    return _record_missing(assessments, answers, digests)
+
+
+def score_current_for_many(*, assessments: Sequence) -> dict[int, Score]:
+    """{assessment pk: the Score of its current answers under the current engine}, recorded
+    where missing: what `score_record` gives one assessment, for many in a fixed number of
+    queries. Assessments should come with `pack` selected."""
+    assessments = list(assessments)
+    if not assessments:
+        return {}
+    answers, digests = _answers_and_digests(assessments)
+    _record_missing(assessments, answers, digests)
+    current = {}
+    for score in _recorded(digests).select_related("pack"):
+        if digests.get(score.assessment_id) == score.answers_sha256:
+            current[score.assessment_id] = score
+    return current

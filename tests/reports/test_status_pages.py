@@ -305,3 +305,37 @@ def test_the_org_admin_sees_each_persons_report_in_a_fixed_number_of_queries(
         overview = client.get(reverse("reports:organisation")).context["overview"]
     assert len(more) == len(few)
     assert (overview["submitted"], overview["ready"], overview["failed"]) == (5, 5, 0)
+
+
+def test_regenerate_all_takes_the_same_number_of_queries_for_two_people_or_six(
+    alice, bob, carol, submit, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MembershipFactory, UserFactory
+
+    organisation = alice.membership.organisation
+    submit(alice)
+    submit(carol)
+
+    def regenerate_queries() -> int:
+        # A new report format each time: every assessment needs a new render.
+        monkeypatch.setattr(services, "REPORT_FORMAT_VERSION", services.REPORT_FORMAT_VERSION + 1)
+        with CaptureQueriesContext(connection) as queries:
+            result = services.report_regenerate_for_organisation(
+                actor=bob, organisation=organisation
+            )
+        assert result.queued == result.assessments
+        return len(queries)
+
+    two = regenerate_queries()
+    for n in range(4):
+        someone = UserFactory(email=f"member{n}@example.org")
+        MembershipFactory(user=someone, organisation=organisation)
+        submit(someone)
+    six = regenerate_queries()
+
+    assert six == two
+    # One per submit (6), then one per assessment for each regenerate (2, then 6).
+    assert RemediationReport.objects.filter(status="queued").count() == 6 + 2 + 6
