@@ -53,14 +53,14 @@ def _development_key(path: Path) -> bytes:
 
 
 @lru_cache(maxsize=1)
-def _fernet() -> MultiFernet:
+def _keys() -> tuple[Fernet, ...]:
     keys = list(settings.MFA_ENCRYPTION_KEYS)
     if not keys:
         if settings.PRODUCTION:  # the production guard stops this first; belt and braces
             raise ImproperlyConfigured("MFA_ENCRYPTION_KEYS is required in production.")
         keys = [_development_key(Path(settings.MFA_ENCRYPTION_KEY_FILE)).decode()]
     try:
-        return MultiFernet([Fernet(key) for key in keys])
+        return tuple(Fernet(key) for key in keys)
     except ValueError as exc:
         raise ImproperlyConfigured(
             "MFA_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded bytes each)."
@@ -70,7 +70,12 @@ def _fernet() -> MultiFernet:
 @receiver(setting_changed)
 def _forget_keys(*, setting, **kwargs):
     if setting in ("MFA_ENCRYPTION_KEYS", "MFA_ENCRYPTION_KEY_FILE"):
-        _fernet.cache_clear()
+        _keys.cache_clear()
+
+
+def _fernet() -> MultiFernet:
+    """Encrypts with the first key, decrypts with any."""
+    return MultiFernet(list(_keys()))
 
 
 def is_encrypted(value: str) -> bool:
@@ -93,14 +98,20 @@ def decrypt_secret(value: str) -> str:
 
 
 def reencrypt_secret(value: str) -> str:
-    """`value` under the first key (a plaintext value from before encryption is encrypted)."""
+    """`value` under the first key: unchanged if it already is, encrypted if it was stored
+    in the clear (from before encryption), rotated if an older key opens it."""
     if not is_encrypted(value):
         return encrypt_secret(value)
+    token = value[len(PREFIX) :].encode("ascii")
     try:
-        token = _fernet().rotate(value[len(PREFIX) :].encode("ascii"))
+        _keys()[0].decrypt(token)
+        return value  # already under the first key
+    except InvalidToken:
+        pass
+    try:
+        return PREFIX + _fernet().rotate(token).decode("ascii")
     except InvalidToken as exc:
         raise SecretUnreadable("No configured MFA encryption key opens this secret.") from exc
-    return PREFIX + token.decode("ascii")
 
 
 def reencrypt_authenticator_data(kind: str, data: dict) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import stat
 
@@ -134,3 +135,19 @@ def test_production_needs_valid_keys(keys, says):
 
     assert len(problems) == 1
     assert problems[0].startswith("MFA_ENCRYPTION_KEYS") and says in problems[0]
+
+
+def test_reencrypting_twice_changes_nothing_the_second_time(settings, alice):
+    settings.MFA_ENCRYPTION_KEYS = [OLD_KEY]
+    Authenticator.objects.filter(user=alice, type=Authenticator.Type.TOTP).update(
+        data={"secret": encrypt_secret(TEST_TOTP_SECRET)}
+    )
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    call_command("reencrypt_mfa_secrets", stdout=io.StringIO())  # OLD_KEY -> NEW_KEY
+    before = _raw(alice)
+
+    out = io.StringIO()
+    call_command("reencrypt_mfa_secrets", stdout=out)
+
+    assert "Re-encrypted 0 authenticator(s)" in out.getvalue()
+    assert _raw(alice) == before
