@@ -42,7 +42,8 @@ test: setup browser
 ## A real Celery worker against CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0).
 worker: setup
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0"; exit 2; }
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
+	mkdir -p var
+	$(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2
 
 bench: setup
 	$(BIN)/python -m bench

@@ -278,6 +278,41 @@ def report_regenerate_for_organisation(*, actor, organisation) -> RegenerateResu
     return RegenerateResult(assessments=len(assessments), queued=queued)
 
 
+# Queued this long without a worker taking it: the message was probably lost (a broker
+# outage at enqueue time). Well above a render's time, so a busy queue is not mistaken.
+STALLED_QUEUE_AFTER = timedelta(minutes=10)
+
+
+def report_requeue_stalled() -> int:
+    """Send again the jobs nobody is working on (the `reports.sweep` task, every few minutes).
+
+    A queued job waiting longer than STALLED_QUEUE_AFTER is enqueued again (its message was
+    lost: a broker outage at submit, say); a running job past its lease whose worker
+    vanished without a redelivery (killed at its hard time limit) is queued again. The
+    delivery count is kept, so a render that never finishes is still given up on.
+    Returns how many jobs were sent again.
+    """
+    now = timezone.now()
+    stalled = RemediationReport.objects.filter(
+        Q(status=RemediationReport.Status.QUEUED, queued_at__lt=now - STALLED_QUEUE_AFTER)
+        | Q(status=RemediationReport.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
+    )
+    with transaction.atomic():
+        ids = list(stalled.select_for_update(skip_locked=True).values_list("public_id", flat=True))
+        RemediationReport.objects.filter(public_id__in=ids).update(
+            status=RemediationReport.Status.QUEUED, task_id="", queued_at=now
+        )
+
+        def enqueue_stalled_renders():
+            for public_id in ids:
+                _enqueue(public_id)
+
+        transaction.on_commit(enqueue_stalled_renders, robust=True)
+    if ids:
+        logger.warning("Sent %s stalled report job(s) again", len(ids))
+    return len(ids)
+
+
 # --- Rendering --------------------------------------------------------------------------
 
 

@@ -9,7 +9,12 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from apps.reports.services import TRANSIENT_ERRORS, report_notify, report_render
+from apps.reports.services import (
+    TRANSIENT_ERRORS,
+    report_notify,
+    report_render,
+    report_requeue_stalled,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +72,9 @@ def report_notify_task(self, report_public_id: str) -> None:
             factor=30, retries=self.request.retries, maximum=1800, full_jitter=True
         )
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name="reports.sweep", ignore_result=True)
+def report_sweep_task() -> None:
+    """Send again report jobs nobody is working on (scheduled by celery beat)."""
+    report_requeue_stalled()

@@ -447,3 +447,38 @@ def test_an_email_that_cannot_be_sent_is_released_for_a_retry(alice, assessment,
     assert report_notify(report_public_id=report.public_id) is True
     assert report_notify(report_public_id=report.public_id) is False  # once only
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+
+
+def test_the_sweep_sends_again_jobs_nobody_is_working_on(
+    alice, bob, carol, submit, django_capture_on_commit_callbacks, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from config.celery import app
+
+    lost = submit(alice)  # its message was lost: queued long ago
+    orphaned = submit(carol)  # its worker vanished at the hard time limit
+    fresh = submit(bob)  # queued a moment ago: a worker will get to it
+    long_ago = timezone.now() - timedelta(hours=1)
+    RemediationReport.objects.filter(assessment=lost).update(queued_at=long_ago)
+    RemediationReport.objects.filter(assessment=orphaned).update(
+        status=RemediationReport.Status.RUNNING, started_at=long_ago, task_id="gone", deliveries=3
+    )
+    sent = []
+    monkeypatch.setattr(services, "_enqueue", sent.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.report_requeue_stalled() == 2
+
+    by_assessment = {r.assessment_id: r for r in RemediationReport.objects.all()}
+    assert set(sent) == {by_assessment[lost.pk].public_id, by_assessment[orphaned.pk].public_id}
+    again = by_assessment[orphaned.pk]
+    assert again.status == RemediationReport.Status.QUEUED and again.deliveries == 3
+    assert by_assessment[lost.pk].queued_at > long_ago  # not sent again at the next sweep
+    assert by_assessment[fresh.pk].public_id not in sent
+    assert services.report_requeue_stalled() == 0
+    # celery beat runs the sweep.
+    schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "reports.sweep" in schedule and "reports.sweep" in app.tasks
