@@ -59,7 +59,7 @@ format: setup
 ## Re-pin exact versions after changing pyproject.toml.
 lock:
 	rm -rf /tmp/portcullis-lock && $(PYTHON) -m venv /tmp/portcullis-lock
-	/tmp/portcullis-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/portcullis-lock/bin/pip install --quiet -e '.[dev,s3]'
 	/tmp/portcullis-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 clean:

@@ -16,6 +16,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.production_guard import ImproperlyConfiguredForProduction, check_production_settings
+from config.storage import private_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -269,21 +270,11 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
-# SECURITY: reports live outside MEDIA_ROOT and are only served through an authorised view.
-PRIVATE_STORAGE_ROOT = Path(
-    env.str("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "var" / "private"))
-)
+# SECURITY: reports live outside MEDIA_ROOT and are only served through an authorised view
+# (filesystem by default, an S3-compatible bucket by settings: config/storage.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": env.str(
-            "PRIVATE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT), "base_url": None}
-        if env.str("PRIVATE_STORAGE_BACKEND", default="").endswith("FileSystemStorage")
-        or not env.str("PRIVATE_STORAGE_BACKEND", default="")
-        else {},
-    },
+    "private": private_storage(env, default_root=BASE_DIR / "var" / "private"),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
