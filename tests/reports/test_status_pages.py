@@ -339,3 +339,12 @@ def test_regenerate_all_takes_the_same_number_of_queries_for_two_people_or_six(
     assert six == two
     # One per submit (6), then one per assessment for each regenerate (2, then 6).
     assert RemediationReport.objects.filter(status="queued").count() == 6 + 2 + 6
+
+
+def test_org_admins_find_the_reports_page_in_the_header_and_members_do_not(
+    client_for, alice, bob
+):
+    link = f'href="{reverse("reports:organisation")}"'
+
+    assert link in client_for(bob).get("/").content.decode()
+    assert link not in client_for(alice).get("/").content.decode()
