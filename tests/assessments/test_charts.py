@@ -57,3 +57,12 @@ def test_the_before_after_chart_colours_each_bar_by_its_band_and_says_it_in_word
     assert [zone["band"] for zone in chart["zones"]] == ["low", "moderate", "high", "critical"]
     # A pack without bands gets the engine's default ones.
     assert exposure_chart("x", 0.3, 0.3, {}, "d")["bars"][0]["band"] == "moderate"
+
+
+def test_narrow_zones_put_the_next_name_on_a_second_line():
+    from apps.assessments.templatetags.assessment_charts import exposure_chart
+
+    # The MP pack's bands: low 0-5 and moderate 5-20 are too narrow for their names.
+    chart = exposure_chart("x", 0.3, 0.02, {"low": 0, "moderate": 0.05, "high": 0.2}, "c")
+
+    assert [zone["label_y"] for zone in chart["zones"]] == [84, 95, 84]

@@ -341,9 +341,7 @@ def test_regenerate_all_takes_the_same_number_of_queries_for_two_people_or_six(
     assert RemediationReport.objects.filter(status="queued").count() == 6 + 2 + 6
 
 
-def test_org_admins_find_the_reports_page_in_the_header_and_members_do_not(
-    client_for, alice, bob
-):
+def test_org_admins_find_the_reports_page_in_the_header_and_members_do_not(client_for, alice, bob):
     link = f'href="{reverse("reports:organisation")}"'
 
     assert link in client_for(bob).get("/").content.decode()

@@ -145,6 +145,7 @@ def sparkline(values, label: str, element_id: str) -> str:
 CHART_WIDTH = 520
 CHART_LABEL_WIDTH = 120
 CHART_SCALE_WIDTH = CHART_WIDTH - CHART_LABEL_WIDTH - 40
+ZONE_LABEL_MIN_WIDTH = 48  # px: "moderate" at font size 10
 
 
 def _chart_x(value: float) -> float:
@@ -161,15 +162,22 @@ def exposure_chart(title: str, exposure, exposure_after_plan, bands, element_id:
     bands = dict(bands or DEFAULT_BANDS)
     lowers = sorted((float(lower), name) for name, lower in bands.items())
     zones = []
+    previous_narrow = False
     for i, (lower, band) in enumerate(lowers):
         upper = lowers[i + 1][0] if i + 1 < len(lowers) else 1.0
+        width = round(_chart_x(upper) - _chart_x(lower), 1)
+        # A zone too narrow for its name (moderate from 5 to 20, say) puts the next zone's
+        # name on a second line, so the two never overlap.
+        second_line = previous_narrow
+        previous_narrow = width < ZONE_LABEL_MIN_WIDTH and not second_line
         zones.append(
             {
                 "band": band,
                 "x": _chart_x(lower),
-                "width": round(_chart_x(upper) - _chart_x(lower), 1),
+                "width": width,
                 "tint": BAND_TINTS.get(band, "#f3f2f1"),
                 "label_x": round(_chart_x(lower) + 3, 1),
+                "label_y": 95 if second_line else 84,
             }
         )
     bars = []
@@ -193,7 +201,7 @@ def exposure_chart(title: str, exposure, exposure_after_plan, bands, element_id:
         "element_id": element_id,
         "title": title,
         "width": CHART_WIDTH,
-        "height": 96,
+        "height": 100,
         "label_x": CHART_LABEL_WIDTH - 8,
         "scale_x": CHART_LABEL_WIDTH,
         "scale_end": _chart_x(1.0),
