@@ -9,11 +9,14 @@ out; WeasyPrint turns the same HTML into the PDF, loading assets only through
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from apps.assessments.questionnaire import questionnaire_for
 from apps.assessments.selectors import answer_keys, answers_for_assessment, visible_control_ids
@@ -204,11 +207,22 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=ASSET_BASE_URL, url_fetcher=ReportAssetFetcher()).write_pdf()
 
 
+@lru_cache(maxsize=1)
+def _report_css() -> str:
+    """The report stylesheet's text (our own static file), for the self-contained HTML."""
+    path = finders.find(STYLESHEET)
+    css = Path(path).read_text(encoding="utf-8")
+    if "</" in css:  # it goes inside <style>: nothing in it may close the element
+        raise ValueError(f"{STYLESHEET} must not contain '</'")
+    return css
+
+
 def render_report(report) -> RenderedReport:
     """The report's HTML (for download) and PDF, from the same template and document.
 
-    The two renders differ only in where the stylesheet comes from: the PDF takes it from
-    the app's static files through the asset fetcher, the downloaded HTML from the site.
+    The two renders differ only in how the stylesheet arrives: the PDF takes it from the
+    app's static files through the asset fetcher, the downloaded HTML carries it inline,
+    so the file reads the same offline, years later, wherever it is opened.
     """
     document = report_document(report)
     pdf_html = render_to_string(
@@ -216,6 +230,6 @@ def render_report(report) -> RenderedReport:
     )
     html = render_to_string(
         "reports/report.html",
-        {**document, "stylesheet_href": settings.SITE_URL + static(STYLESHEET)},
+        {**document, "inline_css": mark_safe(_report_css())},  # noqa: S308 - our own file
     )
     return RenderedReport(html=html.encode("utf-8"), pdf=html_to_pdf(pdf_html))

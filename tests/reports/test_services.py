@@ -81,6 +81,9 @@ def test_the_report_says_what_the_score_says(alice, assessment, request_report):
     html = _read(report.html_name).decode()
     assert result["plan"][0]["title"] in html
     assert "<svg" in html and "style=" not in html and "<script" not in html
+    # Self-contained: the stylesheet travels inside the file, nothing is fetched.
+    assert "<style>" in html and ".report-charts" in html
+    assert '<link rel="stylesheet"' not in html and "http://" not in html.split("<body")[0]
 
 
 def test_the_same_score_is_never_rendered_twice(alice, assessment, request_report):
