@@ -92,7 +92,10 @@ def _plan(result: dict, controls: dict, sources: dict, scenario_titles: dict) ->
                 "title": step["title"],
                 "controls": parts,
                 "cuts": cuts,
-                "effort": " + ".join(part["effort"] for part in parts),
+                # Worded as on the results page: "low and medium".
+                "effort": " and ".join(
+                    sorted({part["effort"] for part in parts if part["effort"]})
+                ),
                 "critical": any(part["critical"] for part in parts),
             }
         )
