@@ -102,7 +102,7 @@ def _enqueue_on_commit(report: RemediationReport) -> None:
         _enqueue(public_id)
 
     # robust: a broker outage must not turn a committed submit into an error page. The row
-    # stays queued; the status page offers "try again", which enqueues it again.
+    # stays queued; the periodic sweep (or the person's "try again") sends it again.
     transaction.on_commit(enqueue_report_render, robust=True)
 
 
