@@ -353,7 +353,9 @@ def _start_workers(count: int, queue: str, logs: Path) -> tuple[list[subprocess.
                     f"--logfile={log}",
                 ],  # fmt: skip
                 cwd=BASE_DIR,
-                env=os.environ,
+                # Tasks the workers send themselves (the "report ready" email) stay on the
+                # benchmark's queue: nothing is left behind in the shared Redis.
+                env={**os.environ, "BENCH_TASK_QUEUE": queue},
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
