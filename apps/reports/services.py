@@ -42,7 +42,9 @@ from apps.reports.selectors import report_get_for_user
 logger = logging.getLogger(__name__)
 
 # Bump when the report's template or content changes: every report then renders afresh.
-REPORT_FORMAT_VERSION = 4  # 2: shared charts; 3: zone labels; 4: self-contained HTML
+REPORT_FORMAT_VERSION = (
+    5  # 2: shared charts; 3: zone labels; 4: self-contained HTML; 5: band colours
+)
 
 # Failures worth another go: the database or the storage blinked. Anything else (a bug,
 # bad data, a render that blows the time limit) fails at once and says so.

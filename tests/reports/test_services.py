@@ -484,3 +484,13 @@ def test_the_sweep_sends_again_jobs_nobody_is_working_on(
     # celery beat runs the sweep.
     schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert "reports.sweep" in schedule and "reports.sweep" in app.tasks
+
+
+def test_the_reports_band_colours_are_the_charts():
+    from django.contrib.staticfiles import finders
+
+    from apps.assessments.templatetags.assessment_charts import BAND_COLOURS
+
+    css = open(finders.find("reports/report.css"), encoding="utf-8").read()
+    for band, colour in BAND_COLOURS.items():
+        assert f".report-band--{band} {{ color: {colour}; }}" in css
