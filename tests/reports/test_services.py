@@ -487,10 +487,12 @@ def test_the_sweep_sends_again_jobs_nobody_is_working_on(
 
 
 def test_the_reports_band_colours_are_the_charts():
+    from pathlib import Path
+
     from django.contrib.staticfiles import finders
 
     from apps.assessments.templatetags.assessment_charts import BAND_COLOURS
 
-    css = open(finders.find("reports/report.css"), encoding="utf-8").read()
+    css = Path(finders.find("reports/report.css")).read_text(encoding="utf-8")
     for band, colour in BAND_COLOURS.items():
         assert f".report-band--{band} {{ color: {colour}; }}" in css
