@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.reports.models import RemediationReport
+from tests.e2e.conftest import axe_violations
 from tests.reports.support import pdf_text
 
 pytestmark = [
@@ -18,7 +19,7 @@ pytestmark = [
 
 
 def test_the_report_appears_on_the_results_page_and_its_pdf_downloads(
-    report_worker, signed_in, live_server, alice, submit
+    report_worker, signed_in, live_server, alice, bob, submit
 ):
     assessment = submit(alice)  # queued on commit; the worker renders it
     page = signed_in(alice)
@@ -41,3 +42,15 @@ def test_the_report_appears_on_the_results_page_and_its_pdf_downloads(
     for scenario in result["scenarios"]:
         assert scenario["band"].capitalize() in text
     assert page.csp_errors == []
+
+    # Her office's admin finds it on the reports page (accessible), and downloads it too.
+    admin = signed_in(bob, bypass_csp=True)  # axe is injected as an inline script
+    admin.goto(f"{live_server.url}/assessments/")
+    admin.get_by_role("link", name="Reports", exact=True).click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Remediation reports")
+    row = admin.locator("#organisation-reports tr", has_text="Alice Member MP")
+    expect(row).to_have_attribute("data-report-state", "ready")
+    assert axe_violations(admin) == []
+    with admin.expect_download() as download_info:
+        row.get_by_role("link", name="PDF").click()
+    assert download_info.value.suggested_filename == download.suggested_filename
