@@ -160,7 +160,7 @@ def test_a_failure_in_the_worker_is_visible_and_try_again_works(
 
 
 def test_a_transient_failure_is_retried_by_the_worker_with_backoff(
-    report_worker, alice, submit, monkeypatch
+    report_worker, alice, submit, monkeypatch, published
 ):
     from django.db import OperationalError
 
@@ -174,12 +174,21 @@ def test_a_transient_failure_is_retried_by_the_worker_with_backoff(
         return real_render(report)
 
     monkeypatch.setattr(rendering, "render_report", flaky)
+    # Full jitter draws the wait at random in [0, 2 s]: take the top, so it shows.
+    monkeypatch.setattr("celery.utils.time.random.randrange", lambda stop: stop - 1)
     assessment = submit(alice)
     report = wait_for_report(report_request(actor=alice, assessment=assessment).public_id)
 
     assert report.status == RemediationReport.Status.READY
     assert calls == [1, 2]
     assert report.attempts == 2
+    # The retry went back through the broker as a scheduled message (a backoff countdown).
+    retries = [
+        headers
+        for name, headers, body in published
+        if name == "reports.render" and headers.get("retries")
+    ]
+    assert len(retries) == 1 and retries[0]["retries"] == 1 and retries[0]["eta"]
 
 
 def test_a_mail_server_outage_delays_the_email_but_does_not_lose_it(
