@@ -86,6 +86,10 @@ class RemediationReport(models.Model):
         return self.status == self.Status.FAILED
 
     @property
+    def is_queued(self) -> bool:
+        return self.status == self.Status.QUEUED
+
+    @property
     def is_pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 

@@ -127,22 +127,8 @@ def _queue_render(*, actor, assessment: Assessment, score) -> RemediationReport:
         _enqueue_on_commit(report)
         return report
     now = timezone.now()
-    requeued = (
-        RemediationReport.objects.filter(pk=report.pk)
-        .filter(
-            Q(status=RemediationReport.Status.FAILED)
-            | Q(status=RemediationReport.Status.RUNNING, started_at__lt=now - RUNNING_LEASE)
-        )
-        .update(
-            status=RemediationReport.Status.QUEUED,
-            task_id="",
-            error="",
-            queued_at=now,
-            started_at=None,
-            deliveries=0,
-        )
-    )
-    if not requeued and report.status == RemediationReport.Status.QUEUED:
+    requeued = _requeue(RemediationReport.objects.filter(pk=report.pk), now=now)
+    if not requeued and report.is_queued:
         # A queued row is enqueued again: its first message may have been lost, and a
         # duplicate is harmless (only one task can claim the row).
         RemediationReport.objects.filter(
@@ -153,6 +139,26 @@ def _queue_render(*, actor, assessment: Assessment, score) -> RemediationReport:
         _enqueue_on_commit(report)
     report.refresh_from_db()
     return report
+
+
+def _retryable(now) -> Q:
+    """Jobs worth queueing again on request: failed, or running past their lease (the
+    worker vanished without a redelivery)."""
+    return Q(status=RemediationReport.Status.FAILED) | Q(
+        status=RemediationReport.Status.RUNNING, started_at__lt=now - RUNNING_LEASE
+    )
+
+
+def _requeue(queryset, *, now) -> int:
+    """Queue the retryable jobs of `queryset` afresh (a new wait, a new delivery count)."""
+    return queryset.filter(_retryable(now)).update(
+        status=RemediationReport.Status.QUEUED,
+        task_id="",
+        error="",
+        queued_at=now,
+        started_at=None,
+        deliveries=0,
+    )
 
 
 def _require_owner(*, actor, assessment: Assessment) -> None:
@@ -241,28 +247,13 @@ def report_regenerate_for_organisation(*, actor, organisation) -> RegenerateResu
                 if (a.pk, keys[a.pk]) not in existing
             ]
         )
-        stale = now - RUNNING_LEASE
-        again = [
-            report
-            for report in existing.values()
-            if report.status == RemediationReport.Status.FAILED
-            or (report.status == RemediationReport.Status.RUNNING and report.started_at < stale)
-        ]
-        RemediationReport.objects.filter(pk__in=[r.pk for r in again]).filter(
-            Q(status=RemediationReport.Status.FAILED)
-            | Q(status=RemediationReport.Status.RUNNING, started_at__lt=stale)
-        ).update(
-            status=RemediationReport.Status.QUEUED,
-            task_id="",
-            error="",
-            queued_at=now,
-            started_at=None,
-            deliveries=0,
-        )
+        found = RemediationReport.objects.filter(pk__in=[r.pk for r in existing.values()])
+        again = list(found.filter(_retryable(now)).values_list("public_id", flat=True))
+        _requeue(found.filter(public_id__in=again), now=now)
         # Rows still queued from before are enqueued again too (their message may be lost;
         # a duplicate is harmless).
-        waiting = [r for r in existing.values() if r.status == RemediationReport.Status.QUEUED]
-        to_enqueue = [r.public_id for r in (*created, *again, *waiting)]
+        waiting = [r.public_id for r in existing.values() if r.is_queued]
+        to_enqueue = [*(r.public_id for r in created), *again, *waiting]
 
         def enqueue_report_renders():
             for public_id in to_enqueue:
