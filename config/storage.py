@@ -18,16 +18,21 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 FILESYSTEM = "django.core.files.storage.FileSystemStorage"
+# Report files on disk: sealed with the key ring, 0600 in 0700 folders (apps/core/storage.py).
+ENCRYPTED_FILESYSTEM = "apps.core.storage.EncryptedFileSystemStorage"
 S3 = "storages.backends.s3.S3Storage"
 
 
 def private_storage(env, *, default_root: Path) -> dict:
     """The STORAGES["private"] entry for this environment."""
     backend = env.str("PRIVATE_STORAGE_BACKEND", default="filesystem").strip().lower()
-    if backend in ("filesystem", "", FILESYSTEM.lower()):
+    if backend in ("filesystem", "", FILESYSTEM.lower(), ENCRYPTED_FILESYSTEM.lower()):
         root = Path(env.str("PRIVATE_STORAGE_ROOT", default=str(default_root)))
         # base_url None: FileSystemStorage.url() then has nothing to build a link from.
-        return {"BACKEND": FILESYSTEM, "OPTIONS": {"location": str(root), "base_url": None}}
+        return {
+            "BACKEND": ENCRYPTED_FILESYSTEM,
+            "OPTIONS": {"location": str(root), "base_url": None},
+        }
     if backend in ("s3", S3.lower()):
         bucket = env.str("PRIVATE_STORAGE_BUCKET", default="")
         if not bucket:

@@ -33,7 +33,7 @@ def private_storage(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "apps.core.storage.EncryptedFileSystemStorage",
             "OPTIONS": {"location": str(root), "base_url": None},
         },
     }

@@ -14,63 +14,19 @@ keys (config/production_guard.py).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from functools import lru_cache
-from pathlib import Path
+from cryptography.fernet import InvalidToken, MultiFernet
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
+# The ring is shared with personal free text (apps.core.encryption); SecretUnreadable too,
+# so one except clause covers both.
+from apps.core.encryption import SecretUnreadable, ring
 
 PREFIX = "enc1:"  # marks a value as encrypted here (and by which scheme)
 
-
-class SecretUnreadable(Exception):
-    """A stored secret that no configured key opens (wrong keys, or tampering)."""
+__all__ = ["SecretUnreadable", "decrypt_secret", "encrypt_secret", "reencrypt_secret"]
 
 
-def _development_key(path: Path) -> bytes:
-    """The key in `path`, created atomically on first use (two processes may race)."""
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".mfa-key-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(Fernet.generate_key())
-        os.chmod(temporary, 0o600)
-        with contextlib.suppress(FileExistsError):  # another process got there first
-            os.link(temporary, path)
-    finally:
-        os.unlink(temporary)
-    return path.read_bytes().strip()
-
-
-@lru_cache(maxsize=1)
-def _keys() -> tuple[Fernet, ...]:
-    keys = list(settings.MFA_ENCRYPTION_KEYS)
-    if not keys:
-        if settings.PRODUCTION:  # the production guard stops this first; belt and braces
-            raise ImproperlyConfigured("MFA_ENCRYPTION_KEYS is required in production.")
-        keys = [_development_key(Path(settings.MFA_ENCRYPTION_KEY_FILE)).decode()]
-    try:
-        return tuple(Fernet(key) for key in keys)
-    except ValueError as exc:
-        raise ImproperlyConfigured(
-            "MFA_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded bytes each)."
-        ) from exc
-
-
-@receiver(setting_changed)
-def _forget_keys(*, setting, **kwargs):
-    if setting in ("MFA_ENCRYPTION_KEYS", "MFA_ENCRYPTION_KEY_FILE"):
-        _keys.cache_clear()
+def _keys():
+    return tuple(fernet for _, fernet in ring())
 
 
 def _fernet() -> MultiFernet:

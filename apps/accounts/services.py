@@ -322,3 +322,18 @@ def mfa_secrets_reencrypt() -> int:
             detail={"count": changed},
         )
     return changed
+
+
+def personal_text_reencrypt() -> int:
+    """Re-seal every encrypted free-text value (answers' notes and any other
+    EncryptedTextField) under the first key of MFA_ENCRYPTION_KEYS. Returns how many changed."""
+    from apps.core.encryption import encrypted_fields_reseal
+
+    changed = encrypted_fields_reseal()
+    audit_record(
+        actor=None,
+        actor_label="system",
+        action="encryption.text_reencrypted",
+        detail={"count": changed},
+    )
+    return changed

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.accounts.models import Audience
+from apps.core.fields import EncryptedTextField
 
 
 class Assessment(models.Model):
@@ -53,7 +54,9 @@ class Answer(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     control_key = models.CharField(max_length=32)
     answer_key = models.CharField(max_length=32)
-    note = models.TextField(blank=True, max_length=2000)
+    # SECURITY: a note says, in the person's words, what they have not done yet: sealed at
+    # rest with the key ring (manage.py reencrypt_secrets after a key rotation).
+    note = EncryptedTextField(blank=True, max_length=2000)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -154,8 +154,11 @@ def _upsert(answers: list[Answer]) -> None:
         f"{column['updated_at']} = EXCLUDED.{column['updated_at']}"
     )
     adapt = connection.ops.adapt_datetimefield_value
+    # SECURITY: raw SQL skips the field's own conversion: seal the note here (EncryptedTextField).
+    seal_note = Answer._meta.get_field("note").get_prep_value
     params = [
-        (a.assessment_id, a.control_key, a.answer_key, a.note, adapt(a.updated_at)) for a in answers
+        (a.assessment_id, a.control_key, a.answer_key, seal_note(a.note), adapt(a.updated_at))
+        for a in answers
     ]
     with connection.cursor() as cursor:
         if len(params) == 1:

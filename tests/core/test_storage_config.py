@@ -8,7 +8,7 @@ import environ
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.storage import FILESYSTEM, S3, private_storage
+from config.storage import ENCRYPTED_FILESYSTEM, S3, private_storage
 
 DEFAULT_ROOT = Path("/srv/portcullis/var/private")
 
@@ -24,7 +24,7 @@ def _config(monkeypatch, **variables) -> dict:
 
 def test_by_default_files_go_to_a_folder_with_no_url(monkeypatch):
     assert _config(monkeypatch) == {
-        "BACKEND": FILESYSTEM,
+        "BACKEND": ENCRYPTED_FILESYSTEM,
         "OPTIONS": {"location": str(DEFAULT_ROOT), "base_url": None},
     }
     moved = _config(monkeypatch, PRIVATE_STORAGE_ROOT="/data/reports")

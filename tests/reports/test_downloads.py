@@ -173,7 +173,9 @@ def test_a_stored_report_is_not_reachable_under_media_or_static_urls(
 ):
     stored = Path(storages["private"].path(ready_report.pdf_name)).resolve()
     assert stored.is_relative_to(private_storage)
-    assert stored.read_bytes().startswith(b"%PDF-")
+    assert not stored.read_bytes().startswith(b"%PDF-")  # sealed at rest
+    with storages["private"].open(ready_report.pdf_name, "rb") as handle:
+        assert handle.read().startswith(b"%PDF-")
     client = client_for(alice)
     for prefix in (settings.MEDIA_URL, settings.STATIC_URL):
         assert client.get(prefix + ready_report.pdf_name).status_code == 404

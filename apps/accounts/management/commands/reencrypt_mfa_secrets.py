@@ -1,16 +1,20 @@
 """`manage.py reencrypt_mfa_secrets`: after rotating MFA_ENCRYPTION_KEYS (new key first),
-put every stored second-factor secret under the new key; the old key can then be dropped."""
+put every stored second-factor secret and every encrypted note under the new key; the old
+key can then be dropped once it reports 0."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.accounts.secrets_at_rest import SecretUnreadable
-from apps.accounts.services import mfa_secrets_reencrypt
+from apps.accounts.services import mfa_secrets_reencrypt, personal_text_reencrypt
+from apps.core.encryption import SecretUnreadable
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt TOTP keys and recovery-code seeds under the first MFA_ENCRYPTION_KEYS key."
+    help = (
+        "Re-encrypt TOTP keys, recovery-code seeds and people's notes under the first "
+        "MFA_ENCRYPTION_KEYS key."
+    )
 
     def handle(self, *args, **options):
         try:
@@ -21,3 +25,11 @@ class Command(BaseCommand):
                 "new one) until this command has run."
             ) from exc
         self.stdout.write(f"Re-encrypted {changed} authenticator(s) under the first key.")
+        try:
+            texts = personal_text_reencrypt()
+        except SecretUnreadable as exc:
+            raise CommandError(
+                f"{exc} Notes no configured key opens were left as they are: keep the old key "
+                "in MFA_ENCRYPTION_KEYS (after the new one) until this command reports 0."
+            ) from exc
+        self.stdout.write(f"Re-encrypted {texts} note(s) under the first key.")
