@@ -10,7 +10,11 @@ from __future__ import annotations
 from apps.assessments import selectors
 from apps.assessments.questionnaire import questionnaire_for
 from apps.scoring import engine
-from apps.scoring.selectors import compiled_pack_for, score_latest_for_assessment
+from apps.scoring.selectors import (
+    band_floor_note,
+    compiled_pack_for,
+    score_latest_for_assessment,
+)
 
 PLAN_SHOWN = 5
 
@@ -83,6 +87,9 @@ def results_view(*, assessment) -> dict:
             "exposure_after_plan": s["exposure_after_plan"],
             "bands": pack_bands.get(s["id"], {}),
             "after_plan": _score(s["exposure_after_plan"]),
+            "floor": band_floor_note(
+                content=score.pack.content, scenario=s, baseline_met=result["baseline_met"]
+            ),
             "element_id": f"gauge-{index}",
             "chart_id": f"exposure-chart-{index}",
         }

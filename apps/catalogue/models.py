@@ -26,6 +26,10 @@ class Pack(models.Model):
     content = models.JSONField()  # the validated pack, field names as in the YAML
     content_sha256 = models.CharField(max_length=64)
     source_path = models.CharField(max_length=500, blank=True)
+    # The pack's `baseline_floor`: while a critical control is not fully in place, no
+    # scenario reads below this band (empty: no floor), and why.
+    baseline_floor_band = models.CharField(max_length=16, blank=True)
+    baseline_floor_reason = models.TextField(blank=True)
     loaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -66,10 +66,12 @@ PACK_FIELDS = (
     "audiences",
     "sources",
     "effort_weights",
+    "baseline_floor",
     "sections",
     "scenarios",
 )
 SOURCE_FIELDS = ("id", "title", "publisher", "url", "date")
+BASELINE_FLOOR_FIELDS = ("band", "reason")
 SECTION_FIELDS = ("id", "title", "controls")
 CONTROL_FIELDS = (
     "id", "title", "question", "help", "answers", "applies_if", "audiences", "effort",
@@ -144,6 +146,8 @@ def pack_source_from_content(content: dict) -> dict:
     pack = ordered(content, PACK_FIELDS)
     pack["sources"] = [ordered(source, SOURCE_FIELDS) for source in content["sources"]]
     pack["effort_weights"] = ordered(content["effort_weights"], EFFORTS)
+    if "baseline_floor" in content:
+        pack["baseline_floor"] = ordered(content["baseline_floor"], BASELINE_FLOOR_FIELDS)
     pack["sections"] = [
         {
             **ordered(section, SECTION_FIELDS),

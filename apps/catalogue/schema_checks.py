@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from apps.catalogue.schema import (
     AUDIENCES,
     BAND_NAMES,
+    BASELINE_FLOOR_FIELDS,
     CONTROL_ID_RE,
     DEFAULT_EFFECTIVENESS,
     DEFAULT_EFFORT_WEIGHTS,
@@ -88,7 +89,7 @@ class PackChecker(ValueChecks):
             data,
             "",
             ("id", "version", "title", "audiences", "sources", "sections", "scenarios"),
-            ("effort_weights",),
+            ("effort_weights", "baseline_floor"),
         )
         pack = {
             "id": self.slug(data.get("id", MISSING), "id", max_length=80),
@@ -99,6 +100,10 @@ class PackChecker(ValueChecks):
         self.audiences = set(pack["audiences"])
         pack["sources"] = self.sources(data.get("sources", MISSING))
         pack["effort_weights"] = self.effort_weights(data.get("effort_weights", {}))
+        # Only present when given: adding a default would change every existing pack's
+        # content (and so its checksum) under a version that has already been loaded.
+        if "baseline_floor" in data:
+            pack["baseline_floor"] = self.baseline_floor(data["baseline_floor"])
         self.index_controls(data.get("sections", MISSING))
         pack["sections"] = self.sections(data.get("sections", MISSING))
         errors_before_scenarios = len(self.errors)
@@ -107,7 +112,44 @@ class PackChecker(ValueChecks):
         # tree would otherwise bury its own error under one per control it lost.
         if pack["scenarios"] and len(self.errors) == errors_before_scenarios:
             self.check_baseline_reasons(pack["sections"])
+        if "baseline_floor" in pack:
+            self.check_floor_has_baseline(pack["sections"])
         return pack
+
+    def baseline_floor(self, value: Any) -> Any:
+        """`{band, reason}`: the lowest band any scenario shows while the baseline is not
+        met. A floor of `low` would change nothing, so it is refused as a mistake."""
+        if not self.fields(value, "baseline_floor", BASELINE_FLOOR_FIELDS):
+            return INVALID
+        floors = BAND_NAMES[1:]
+        band = value.get("band", MISSING)
+        if band == BAND_NAMES[0]:
+            band = self.error(
+                "baseline_floor.band",
+                f"a floor of {BAND_NAMES[0]} changes nothing: use one of {listing(floors)}",
+            )
+        elif band is not MISSING:
+            band = self.choice(band, "baseline_floor.band", floors)
+        return {
+            "band": band,
+            "reason": self.string(value.get("reason", MISSING), "baseline_floor.reason"),
+        }
+
+    def check_floor_has_baseline(self, sections: list) -> None:
+        """A floor applies when a `critical` control is not fully in place: without one,
+        it could never apply."""
+        if not any(
+            control.get("critical")
+            for section in sections
+            if isinstance(section, dict)
+            for control in section.get("controls") or ()
+            if isinstance(control, dict)
+        ):
+            self.error(
+                "baseline_floor",
+                "no control of this pack is critical, so the baseline can never be unmet "
+                "and the floor would never apply",
+            )
 
     def version(self, value: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):

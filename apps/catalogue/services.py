@@ -152,6 +152,8 @@ def _create(content: dict, sha: str, source_path: str) -> Pack:
         content=content,
         content_sha256=sha,
         source_path=source_path[:500],
+        baseline_floor_band=content.get("baseline_floor", {}).get("band", ""),
+        baseline_floor_reason=content.get("baseline_floor", {}).get("reason", ""),
     )
     sections = Section.objects.bulk_create(
         Section(pack=pack, key=section["id"], title=section["title"], order=order)

@@ -22,6 +22,7 @@ from apps.assessments.questionnaire import questionnaire_for
 from apps.assessments.selectors import answer_keys, answers_for_assessment, visible_control_ids
 from apps.reports.fetcher import ASSET_BASE_URL, ReportAssetFetcher
 from apps.reports.glossary import GLOSSARY
+from apps.scoring.selectors import band_floor_note
 
 STYLESHEET = "reports/report.css"
 SUMMARY_ACTIONS = 3
@@ -126,6 +127,11 @@ def _scenarios(result: dict, content: dict, controls: dict) -> list[dict]:
                 "exposure_after_plan": scenario["exposure_after_plan"],
                 "score_after_plan": _percent(scenario["exposure_after_plan"]),
                 "bands": pack_scenario.get("bands", {}),
+                "floor": band_floor_note(
+                    content=content,
+                    scenario=scenario,
+                    baseline_met=result.get("baseline_met", True),
+                ),
                 # The same element ids as on the results page: the charts are the same SVG.
                 "gauge_id": f"gauge-{index}",
                 "chart_id": f"exposure-chart-{index}",

@@ -128,6 +128,9 @@ class CompiledPack:
     control_index: Mapping[str, int]
     sections: tuple[CompiledSection, ...]
     scenarios: tuple[CompiledScenario, ...]
+    # The pack's `baseline_floor` band: while the baseline is not met, no scenario's band
+    # is below it. None: no floor.
+    band_floor: str | None = None
 
 
 # --- compiling -------------------------------------------------------------------------
@@ -196,6 +199,7 @@ def _compile_pack(content: dict) -> CompiledPack:
         control_index=MappingProxyType(index),
         sections=tuple(sections),
         scenarios=scenarios,
+        band_floor=(content.get("baseline_floor") or {}).get("band") or None,
     )
 
 

@@ -219,6 +219,14 @@ def _band(bands: tuple[tuple[float, str], ...], exposure: float) -> str:
     return name
 
 
+def _floored(bands: tuple[tuple[float, str], ...], band: str, floor: str | None) -> str:
+    """`band`, or `floor` when that is the higher of the two in this scenario's bands."""
+    order = [name for _, name in bands]
+    if floor is None or floor not in order or band not in order:
+        return band
+    return floor if order.index(floor) > order.index(band) else band
+
+
 def band_for(bands: dict[str, float], exposure: float) -> str:
     """The band of `exposure` under a pack scenario's `bands` (name -> lower bound), as the
     engine names it (for an exposure the engine did not band itself, e.g. after the plan)."""
@@ -281,6 +289,14 @@ def evaluate(
             for chosen, cuts in raw_plan
         )
 
+    critical_gaps = tuple(
+        c.id
+        for c in pack.controls
+        if c.critical and c.index in applicable and levels[c.index] < 1.0
+    )
+    # A pack may say that, whatever the exposure, an unmet baseline never reads below a
+    # band (the Electoral Commission's own 2021 failures must not read as "moderate").
+    floor = pack.band_floor if critical_gaps else None
     scenario_results = []
     for sc in scenarios:
         values, _ = evaluate_nodes(sc, levels)
@@ -299,7 +315,7 @@ def evaluate(
                 title=sc.title,
                 exposure=exposure,
                 score=int(exposure * 100.0 + 0.5),
-                band=_band(sc.bands, exposure),
+                band=_floored(sc.bands, _band(sc.bands, exposure), floor),
                 route=tuple(route),
                 cut_sets=tuple(cut_sets),
                 exposure_after_plan=after.get(sc.id, exposure),
@@ -313,11 +329,6 @@ def evaluate(
         coverage = sum(levels[c] for c in counted) / len(counted) if counted else None
         sections.append(SectionResult(section.id, section.title, coverage, len(counted), answered))
 
-    critical_gaps = tuple(
-        c.id
-        for c in pack.controls
-        if c.critical and c.index in applicable and levels[c.index] < 1.0
-    )
     return ScoreResult(
         pack=pack.id,
         version=pack.version,

@@ -119,3 +119,23 @@ def command_output(result: engine.ScoreResult, *, pack: Pack) -> dict:
         "baseline_met": data["baseline_met"],
         "plan": plan,
     }
+
+
+def band_floor_note(*, content: Mapping, scenario: Mapping, baseline_met: bool) -> dict | None:
+    """When the pack's `baseline_floor` raised this scenario's band, what to tell the
+    person: `{band, by_exposure, reason}`; None when the band is the exposure's own.
+
+    `scenario` is one scenario of a stored result (`Score.result["scenarios"]`), `content`
+    the pinned pack's content: the floor, its reason and the bands are the pack's.
+    """
+    floor = content.get("baseline_floor")
+    if baseline_met or not floor:
+        return None
+    bands = next(
+        (s.get("bands") or {} for s in content.get("scenarios", []) if s["id"] == scenario["id"]),
+        {},
+    )
+    by_exposure = engine.band_for(bands, scenario["exposure"])
+    if by_exposure == scenario["band"]:
+        return None
+    return {"band": scenario["band"], "by_exposure": by_exposure, "reason": floor["reason"]}

@@ -45,8 +45,13 @@ def _clamp(value) -> float:
 
 
 @register.simple_tag
-def exposure_gauge(score, band: str, label: str, element_id: str) -> str:
-    """A half-dial from 0 to 100 with the score and band written in the middle."""
+def exposure_gauge(score, band: str, label: str, element_id: str, floor=None) -> str:
+    """A half-dial from 0 to 100 with the score and band written in the middle.
+
+    `floor` (from `band_floor_note`) is given when the pack's baseline floor raised the
+    band above the exposure's own: the dial then says so in words too ("high: baseline
+    not met"), so a low number never reads as safe.
+    """
     value = _clamp(score)
     cx, cy, r = 60.0, 62.0, 48.0
     angle = math.pi * (1 - value / 100)
@@ -54,6 +59,12 @@ def exposure_gauge(score, band: str, label: str, element_id: str) -> str:
     y = cy - r * math.sin(angle)
     colour = BAND_COLOURS.get(band, TEXT_COLOUR)
     title = f"{label}: exposure {round(value)} out of 100, {band}"
+    band_text = band
+    if floor:
+        title += (
+            f" because the baseline is not met (the exposure alone would be {floor['by_exposure']})"
+        )
+        band_text = f"{band}: baseline not met"
     value_arc = (
         format_html(
             '<path d="M {} {} A {} {} 0 0 1 {} {}" fill="none" stroke="{}" '
@@ -79,7 +90,7 @@ def exposure_gauge(score, band: str, label: str, element_id: str) -> str:
         "{arc}"
         '<text x="{cx}" y="{ty}" text-anchor="middle" font-size="22" font-weight="700" '
         'fill="{text}">{score}</text>'
-        '<text x="{cx}" y="{by}" text-anchor="middle" font-size="10" fill="{text}">{band}</text>'
+        '<text x="{cx}" y="{by}" text-anchor="middle" font-size="{band_size}" fill="{text}">{band}</text>'
         "</svg>",
         id=element_id,
         font=FONT_FAMILY,
@@ -95,7 +106,8 @@ def exposure_gauge(score, band: str, label: str, element_id: str) -> str:
         by=cy + 12,
         text=TEXT_COLOUR,
         score=round(value),
-        band=band,
+        band=band_text,
+        band_size="7.5" if floor else "10",
     )
 
 
