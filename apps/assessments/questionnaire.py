@@ -41,6 +41,9 @@ class BlockedStep:
     scenario_id: str
     scenario_title: str
     step_title: str
+    # The node's plain `step` phrase ("stop the tracking picture reporting where you
+    # are"); empty in packs written before the field existed.
+    phrase: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,28 @@ class QuestionDef:
         for step in self.blocks:
             grouped.setdefault(step.scenario_title, []).append(step.step_title)
         return tuple((title, tuple(steps)) for title, steps in grouped.items())
+
+    @property
+    def why(self) -> str:
+        """("why this matters") one plain sentence: what this control helps stop, in each
+        scenario, in the pack's `step` phrases; packs without them quote the step titles.
+        Used by the questionnaire, the results page and the report."""
+        if not self.blocks:
+            return self.baseline_reason or (
+                "it is part of the basic protection everyone in public life needs."
+            )
+        grouped: dict[str, list[BlockedStep]] = {}
+        for step in self.blocks:
+            grouped.setdefault(step.scenario_title, []).append(step)
+        parts = []
+        for scenario, steps in grouped.items():
+            if all(step.phrase for step in steps):
+                phrases = list(dict.fromkeys(step.phrase for step in steps))
+                parts.append(f"against {scenario}, it helps {_and_list(phrases)}")
+            else:
+                titles = [f"\u201c{step.step_title}\u201d" for step in steps]
+                parts.append(f"in \u201c{scenario}\u201d it helps block {_and_list(titles)}")
+        return "; ".join(parts) + "."
 
     def option(self, key: str) -> AnswerOption | None:
         for option in self.options:
@@ -134,6 +159,12 @@ def _options(raw_answers) -> tuple[AnswerOption, ...]:
     return tuple(options)
 
 
+def _and_list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _walk_leaves(node):
     if node.get("op") == "leaf":
         yield node
@@ -155,6 +186,7 @@ def build_questionnaire(content: dict) -> Questionnaire:
                     scenario_id=raw_scenario["id"],
                     scenario_title=raw_scenario.get("title", raw_scenario["id"]),
                     step_title=leaf.get("title", ""),
+                    phrase=leaf.get("step", ""),
                 )
                 steps = blocks.setdefault(mitigation["control"], [])
                 if step not in steps:

@@ -119,6 +119,7 @@ def results_view(*, assessment) -> dict:
                         "answered": q.id in answer_map,
                         "answer": _answer_label(q, answer_map.get(q.id)),
                         "remediation": q.remediation,
+                        "why": q.why,
                     }
                     for q in controls
                 ],

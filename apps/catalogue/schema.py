@@ -38,7 +38,12 @@ DEFAULT_EFFORT_WEIGHTS = {"low": 1.0, "medium": 2.0, "high": 4.0}
 ROLES = ("primary", "supporting")
 DEFAULT_EFFECTIVENESS = {"primary": 0.7, "supporting": 0.3}
 OPS = ("and", "or", "leaf")
-EVIDENCE_KINDS = ("documented", "inferred")
+# `documented-elsewhere`: the step is documented for the same actor, but in another of
+# its operations (not against this scenario's targets); it must say where, in a note.
+EVIDENCE_KINDS = ("documented", "documented-elsewhere", "inferred")
+# A tree node's `step`: a short plain phrase for people ("stops the tracking picture
+# reporting where you are"), shown as "why this matters" instead of the node's title.
+MAX_STEP_LENGTH = 120
 BAND_NAMES = ("low", "moderate", "high", "critical")
 NOT_APPLICABLE = "na"
 UNSURE = "unsure"
@@ -79,7 +84,7 @@ CONTROL_FIELDS = (
 )  # fmt: skip
 ANSWER_FIELDS = ("key", "label", "level")
 SCENARIO_FIELDS = ("id", "title", "summary", "audiences", "bands", "bands_reason", "tree")
-NODE_FIELDS = ("id", "op", "title", "children", "p0", "mitigations", "attack", "evidence")
+NODE_FIELDS = ("id", "op", "title", "step", "children", "p0", "mitigations", "attack", "evidence")
 MITIGATION_FIELDS = ("control", "role", "effectiveness", "reason")
 EVIDENCE_FIELDS = ("kind", "sources", "note")
 
@@ -170,6 +175,13 @@ def pack_source_from_content(content: dict) -> dict:
         for scenario in content["scenarios"]
     ]
     return pack
+
+
+def version_sort_key(version: str) -> tuple:
+    """Order pack versions as people read them: 2026.2 before 2026.10, numbers before
+    letters within a part ("2026.1" < "2026.1a" < "2026.2")."""
+    parts = re.findall(r"\d+|[A-Za-z]+", version)
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts)
 
 
 def iter_tree(node: dict, depth: int = 0):

@@ -19,6 +19,7 @@ from apps.catalogue.schema import (
     EFFORTS,
     EVIDENCE_KINDS,
     MAX_CONDITION_DEPTH,
+    MAX_STEP_LENGTH,
     MAX_TREE_DEPTH,
     NODE_ID_RE,
     NOT_APPLICABLE,
@@ -529,7 +530,10 @@ class PackChecker(ValueChecks):
                     "a leaf has no children (use op: and / op: or for a step with sub-steps)",
                 )
             self.fields(
-                node, path, (*common, "evidence"), ("p0", "mitigations", "attack", "children")
+                node,
+                path,
+                (*common, "evidence"),
+                ("step", "p0", "mitigations", "attack", "children"),
             )
         elif op in ("and", "or"):
             for name in ("p0", "mitigations", "attack"):
@@ -538,10 +542,15 @@ class PackChecker(ValueChecks):
                         f"{path}.{name}", f"only a leaf can have '{name}' (this node is op: {op})"
                     )
             self.fields(
-                node, path, (*common, "children"), ("evidence", "p0", "mitigations", "attack")
+                node,
+                path,
+                (*common, "children"),
+                ("step", "evidence", "p0", "mitigations", "attack"),
             )
         else:
-            self.fields(node, path, common, ("children", "evidence", "p0", "mitigations", "attack"))
+            self.fields(
+                node, path, common, ("step", "children", "evidence", "p0", "mitigations", "attack")
+            )
         node_id = self.identifier(
             node.get("id", MISSING), f"{path}.id", NODE_ID_RE, "a node id like B1.1.2", 64
         )
@@ -558,6 +567,8 @@ class PackChecker(ValueChecks):
             "op": op,
             "title": self.string(node.get("title", MISSING), f"{path}.title"),
         }
+        if "step" in node:
+            result["step"] = self.step_phrase(node["step"], f"{path}.step")
         if op in ("and", "or") and "children" in node:
             walk.open_objects.add(id(node))
             walk.ancestors.append(node_id)
@@ -578,6 +589,18 @@ class PackChecker(ValueChecks):
         if "evidence" in node:
             result["evidence"] = self.evidence(node["evidence"], f"{path}.evidence")
         return result
+
+    def step_phrase(self, value: Any, path: str) -> Any:
+        """A node's plain `step` phrase: one short line, no quotation marks (it is shown
+        in running text, after "it helps" or "Why this matters:")."""
+        value = self.string(value, path, max_length=MAX_STEP_LENGTH)
+        if value is INVALID:
+            return value
+        if "\n" in value:
+            return self.error(path, "must be one line")
+        if any(mark in value for mark in '"\u201c\u201d'):
+            return self.error(path, "must be a plain phrase, without quotation marks")
+        return value
 
     def mitigations(self, value: Any, path: str) -> list:
         result, seen = [], {}
@@ -620,6 +643,19 @@ class PackChecker(ValueChecks):
         }
         if "note" in value:
             evidence["note"] = self.string(value["note"], f"{path}.note")
+        if evidence["kind"] == "documented-elsewhere":
+            # Documented, but for another operation of the actor: the reader must be able
+            # to tell which one, and check it.
+            if not evidence["sources"]:
+                self.error(
+                    f"{path}.sources",
+                    "required for 'documented-elsewhere': cite where the step is documented",
+                )
+            if "note" not in value:
+                self.error(
+                    f"{path}.note",
+                    "required for 'documented-elsewhere': say which operation documents it",
+                )
         return evidence
 
 

@@ -16,6 +16,11 @@ from apps.catalogue.models import Control, Pack, Scenario, Section
 from apps.catalogue.schema import iter_tree
 
 NEWEST_FIRST = ("-loaded_at", "-pk")
+EVIDENCE_LABELS = {
+    "documented": "documented",
+    "documented-elsewhere": "documented for another operation of the same actor",
+    "inferred": "inferred",
+}
 
 
 def _latest_per_slug() -> QuerySet[Pack]:
@@ -105,6 +110,7 @@ class TreeNodeView:
     id: str
     op: str
     title: str
+    step: str = ""  # the plain phrase: what blocking this node does for the person
     p0: float | None = None
     attack: list[str] = field(default_factory=list)
     mitigations: list[dict] = field(default_factory=list)  # control, title, role, effectiveness
@@ -112,6 +118,10 @@ class TreeNodeView:
     evidence_sources: list[dict] = field(default_factory=list)
     evidence_note: str = ""
     children: list[TreeNodeView] = field(default_factory=list)
+
+    @property
+    def evidence_label(self) -> str:
+        return EVIDENCE_LABELS.get(self.evidence_kind, self.evidence_kind)
 
     @property
     def p0_percent(self) -> int | None:
@@ -176,6 +186,7 @@ def _node_view(node: dict, control_titles: dict, sources: dict) -> TreeNodeView:
         id=node["id"],
         op=node["op"],
         title=node["title"],
+        step=node.get("step", ""),
         p0=node.get("p0") if node["op"] == "leaf" else None,
         attack=node.get("attack", []),
         mitigations=[

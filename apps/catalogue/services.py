@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from apps.catalogue.models import Control, Pack, Scenario, Section
-from apps.catalogue.schema import PackValidationError, read_pack_file, validate_pack
+from apps.catalogue.schema import (
+    PackValidationError,
+    read_pack_file,
+    validate_pack,
+    version_sort_key,
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,12 @@ def pack_load_files(paths) -> list[LoadResult]:
         parsed.append((str(path), content))
     if failures:
         raise CatalogueLoadError(failures)
+    # "Latest" is the version loaded last (selectors.NEWEST_FIRST). Several versions of
+    # one pack in one run load oldest first, so a fresh database's default is the newest
+    # version, whatever the files are called (high-risk-individuals-2026.2.yaml sorts
+    # before high-risk-individuals.yaml).
+    order = {path: i for i, (path, _) in enumerate(parsed)}
+    parsed.sort(key=lambda item: (version_sort_key(item[1]["version"]), order[item[0]]))
 
     results: list[LoadResult] = []
     with transaction.atomic():

@@ -187,6 +187,11 @@ def report_document(report) -> dict:
     scenarios = _scenarios(result, content, controls)
     scenario_titles = {scenario["id"]: scenario["title"] for scenario in scenarios}
     plan = _plan(result, controls, sources, scenario_titles)  # keeps only cited sources
+    questions = questionnaire_for(pack).questions
+    for step in plan:
+        for part in step["controls"]:
+            question = questions.get(part["id"])
+            part["why"] = question.why if question else ""
     person = assessment.user
     return {
         "report": report,

@@ -6,6 +6,7 @@ import pytest
 
 from apps.catalogue.models import Control, Pack, Scenario, Section
 from apps.catalogue.schema import PackValidationError
+from apps.catalogue.selectors import pack_latest
 from apps.catalogue.services import (
     CatalogueLoadError,
     content_sha256,
@@ -219,3 +220,21 @@ def test_several_files_load_together(write_pack, pack_data):
         ("other-pack", True),
     ]
     assert [r.created for r in pack_load_files(paths)] == [False, False]
+
+
+def test_versions_of_one_pack_load_oldest_first_so_the_newest_is_the_default(write_pack, pack_data):
+    # high-risk-individuals-2026.2.yaml sorts before high-risk-individuals.yaml
+    newer = minimal_pack_data(version="2026.2")
+    newer["title"] = "Test pack, second edition"
+    tenth = minimal_pack_data(version="2026.10")
+    tenth["title"] = "Test pack, tenth edition"
+    paths = [
+        write_pack(tenth, "test-pack-2026.10.yaml"),
+        write_pack(newer, "test-pack-2026.2.yaml"),
+        write_pack(pack_data, "test-pack.yaml"),
+    ]
+
+    results = pack_load_files(paths)
+
+    assert [r.pack.version for r in results] == ["2026.1", "2026.2", "2026.10"]
+    assert pack_latest(slug="test-pack").version == "2026.10"

@@ -332,6 +332,38 @@ CASES = [
         "required: T-DEV-02 mitigates no step of any scenario, so say why it is still asked "
         "(e.g. baseline hygiene)",
     ),
+    (
+        "step phrase in quotation marks",
+        lambda d: leaf_r2(d).update(step="block \u201cthe tracking picture\u201d"),
+        f"{TREE}.children[1].step",
+        "must be a plain phrase, without quotation marks",
+    ),
+    (
+        "step phrase too long",
+        lambda d: tree(d).update(step="stop " + "the attack " * 12),
+        f"{TREE}.step",
+        "is 136 characters long; the limit is 120",
+    ),
+    (
+        "documented elsewhere without saying where",
+        lambda d: leaf_r2(d).update(evidence={"kind": "documented-elsewhere", "sources": ["hri"]}),
+        f"{TREE}.children[1].evidence.note",
+        "required for 'documented-elsewhere': say which operation documents it",
+    ),
+    (
+        "documented elsewhere without a source",
+        lambda d: leaf_r2(d).update(
+            evidence={"kind": "documented-elsewhere", "note": "Seen in the 2020 US campaign."}
+        ),
+        f"{TREE}.children[1].evidence.sources",
+        "required for 'documented-elsewhere': cite where the step is documented",
+    ),
+    (
+        "unknown evidence kind",
+        lambda d: leaf_r2(d).update(evidence={"kind": "documented elsewhere"}),
+        f"{TREE}.children[1].evidence.kind",
+        "'documented elsewhere' is not one of: documented, documented-elsewhere, inferred",
+    ),
 ]
 
 
@@ -353,6 +385,26 @@ def test_each_mistake_is_reported_precisely_and_loads_nothing(pack_data, mutate,
 
 def test_the_valid_pack_has_no_errors(pack_data):
     assert validate_pack(pack_data)["id"] == "test-pack"
+
+
+def test_step_phrases_and_documented_elsewhere_are_kept_and_export_back(pack_data):
+    tree(pack_data)["step"] = "keep your accounts to yourself"
+    leaf_r2(pack_data).update(
+        step="stop a guessed password working",
+        evidence={
+            "kind": "documented-elsewhere",
+            "sources": ["hri"],
+            "note": "Documented for the 2020 US campaign, not for these targets.",
+        },
+    )
+
+    content = validate_pack(pack_data)
+
+    assert content["scenarios"][0]["tree"]["step"] == "keep your accounts to yourself"
+    r2 = content["scenarios"][0]["tree"]["children"][1]
+    assert r2["step"] == "stop a guessed password working"
+    assert r2["evidence"]["kind"] == "documented-elsewhere"
+    assert validate_pack(pack_source_from_content(content)) == content
 
 
 def test_every_mistake_is_collected_not_only_the_first(pack_data):
