@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.production_guard import ImproperlyConfiguredForProduction, check_production_settings
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "apps.assessments",
     "apps.scoring",
     "apps.reports",
+    "apps.privacy",
     "apps.core",
 ]
 
@@ -84,6 +86,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "apps.audit.middleware.RefusedAccessAuditMiddleware",
     "apps.core.middleware.NoStoreForAuthenticatedMiddleware",
     # axes must be last: it turns a lockout signal into a response.
     "axes.middleware.AxesMiddleware",
@@ -308,6 +311,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 # `celery -A config beat` (or `make worker`, which embeds it) runs these.
 CELERY_BEAT_SCHEDULE = {
     "reports-sweep": {"task": "reports.sweep", "schedule": 300.0},
+    # Nightly, at a quiet hour: apps/privacy/services.py retention_apply.
+    "privacy-retention": {
+        "task": "privacy.apply_retention",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_TASK_SERIALIZER = "json"
@@ -334,7 +342,12 @@ REST_FRAMEWORK = {
 # --- Portcullis -------------------------------------------------------------------------
 CATALOGUE_PACKS_DIR = BASE_DIR / "apps" / "catalogue" / "packs"
 INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)
+# Retention, in days (0 keeps for ever); applied nightly by celery beat and by
+# `manage.py apply_retention [--dry-run]` (apps/privacy/services.py retention_apply).
 DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=3 * 365)
+DEACTIVATED_ACCOUNT_RETENTION_DAYS = env.int("DEACTIVATED_ACCOUNT_RETENTION_DAYS", default=365)
+INVITATION_RETENTION_DAYS = env.int("INVITATION_RETENTION_DAYS", default=90)
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=6 * 365)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

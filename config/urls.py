@@ -18,5 +18,7 @@ urlpatterns = [
     path("catalogue/", include("apps.catalogue.urls")),
     path("assessments/", include("apps.assessments.urls")),
     path("reports/", include("apps.reports.urls")),
+    path("audit/", include("apps.audit.urls")),
+    path("your-data/", include("apps.privacy.urls")),
     path("admin/", admin.site.urls),
 ]

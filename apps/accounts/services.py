@@ -337,3 +337,96 @@ def personal_text_reencrypt() -> int:
         detail={"count": changed},
     )
     return changed
+
+
+# --- Platform staff, from the Django admin -------------------------------------------------
+
+
+def _require_staff(actor) -> None:
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only platform staff can do that.")
+
+
+def authenticator_remove_by_staff(*, actor, authenticator) -> None:
+    """Platform staff remove someone's second factor (a lost phone, at their request).
+
+    Audited like the person's own removal, with the staff member as actor. The person's
+    sessions end, so whoever holds them signs in again and meets the MFA policy.
+    """
+    _require_staff(actor)
+    user = authenticator.user
+    with transaction.atomic():
+        kind = authenticator.type
+        public = f"{kind}:{authenticator.pk}"
+        authenticator.delete()
+        ended = sessions_end_for_user(user=user)
+        audit_record(
+            actor=actor,
+            action="mfa.authenticator_removed",
+            organisation=_organisation_of(user),
+            subject=user,
+            detail={"type": kind, "authenticator": public, "by": "staff", "sessions_ended": ended},
+        )
+
+
+PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "is_active")
+
+
+def user_change_privileges(*, actor, user: User, **changes) -> User:
+    """Platform staff change `is_staff`, `is_superuser` or `is_active` for someone.
+
+    Every change is one audit event naming the old and new values; deactivation also ends
+    the person's sessions (as `user_deactivate` does). Staff cannot remove their own staff
+    or superuser flag, nor deactivate themselves (another staff member must).
+    """
+    _require_staff(actor)
+    unknown = set(changes) - set(PRIVILEGE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Not a privilege: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        changed = {
+            name: {"from": getattr(current, name), "to": bool(value)}
+            for name, value in changes.items()
+            if getattr(current, name) != bool(value)
+        }
+        if not changed:
+            return current
+        if actor.pk == current.pk and any(not v["to"] for v in changed.values()):
+            raise ValidationError("Ask another member of staff to remove your own privileges.")
+        for name, values in changed.items():
+            setattr(current, name, values["to"])
+        current.save(update_fields=list(changed))
+        ended = 0
+        if changed.get("is_active", {}).get("to") is False:
+            ended = sessions_end_for_user(user=current)
+        audit_record(
+            actor=actor,
+            action="user.privileges_changed",
+            organisation=_organisation_of(current),
+            subject=current,
+            obj=current,
+            detail={"changes": changed, "sessions_ended": ended},
+        )
+    return current
+
+
+def membership_remove_by_staff(*, actor, membership: Membership) -> None:
+    """Platform staff take a person out of an organisation (audited)."""
+    _require_staff(actor)
+    with transaction.atomic():
+        user, organisation, role = membership.user, membership.organisation, membership.role
+        public_id = str(membership.public_id)
+        membership.delete()
+        audit_record(
+            actor=actor,
+            action="membership.removed",
+            organisation=organisation,
+            subject=user,
+            detail={"membership": public_id, "role": role, "by": "staff"},
+        )
+
+
+def _organisation_of(user):
+    membership = Membership.objects.select_related("organisation").filter(user=user).first()
+    return membership.organisation if membership else None

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 from apps.audit.models import AuditEvent
 from apps.core.request_context import current_request_meta
+
+# The refusals recorded during the current request (set by RefusedAccessAuditMiddleware), so a
+# refusal a service already recorded (a report download) is not recorded twice.
+_denials: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "portcullis_audit_denials", default=None
+)
 
 
 def audit_record(
@@ -25,7 +32,7 @@ def audit_record(
     `actor_label` names a non-person actor (e.g. "system" for a management command)."""
     meta = current_request_meta()
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor_obj,
         actor_label=getattr(actor_obj, "email", "") or actor_label or "anonymous",
         subject=subject,
@@ -40,6 +47,10 @@ def audit_record(
         request_id=request_id or meta.request_id,
         detail=detail or {},
     )
+    denials = _denials.get()
+    if denials is not None and outcome == AuditEvent.Outcome.DENIED:
+        denials.append(event)
+    return event
 
 
 def audit_purge_before(*, before) -> int:

@@ -1,4 +1,9 @@
-"""Scores in the Django admin: read-only (snapshots are written by score_record only)."""
+"""Scores in the Django admin: read-only (snapshots are written by score_record only).
+
+# SECURITY: only the snapshot's bookkeeping is shown. A person's exposures, bands, plan and
+# baseline flag are what the compliance app shows an org admin after a stated, audited
+# reason; platform staff have no such reason in the admin, so those fields are left out.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +19,14 @@ class ScoreAdmin(admin.ModelAdmin):
         "assessment",
         "pack",
         "engine_version",
-        "baseline_met",
         "created_at",
     )
-    list_filter = ("engine_version", "baseline_met", "pack")
+    list_filter = ("engine_version", "pack")
     list_select_related = ("assessment", "pack")
     search_fields = ("public_id", "answers_sha256")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Score._meta.fields]
+    fields = ("public_id", "assessment", "pack", "engine_version", "answers_sha256", "created_at")
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

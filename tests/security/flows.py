@@ -40,3 +40,10 @@ def sign_in(client, email: str, password: str = TEST_PASSWORD, secret: str = TES
 def session_cookie(client) -> str | None:
     cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
     return cookie.value if cookie else None
+
+
+def reauthenticate(client, password: str = TEST_PASSWORD):
+    """Type the password again (allauth's re-authentication), as before a sensitive action."""
+    response = client.post("/accounts/reauthenticate/", {"password": password})
+    assert response.status_code == 302, response.content[:500]
+    return response

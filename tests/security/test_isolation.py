@@ -86,10 +86,20 @@ def _body(response) -> bytes:
     return response.content
 
 
+# The targets that are a person's (apps/audit/middleware.py PERSONAL_OBJECTS), by owner.
+REFUSAL_AUDITED = {
+    "assessment_open": "alice",
+    "assessment_submitted": "alice",
+    "report": "alice",
+    "membership": "bob",
+}
+
+
 def _check_audit(case, persona, outcome, events, people, org_a_objects) -> list[str]:
     """What the audit trail must say about one request; [] when it says just that.
 
-    A refusal writes nothing, except the denied event its service records on purpose; a
+    A 404 on a person's object writes exactly one denied event (the service's own, or
+    `access.denied` from apps/audit/middleware.py); any other refusal writes nothing; a
     read of alice's report by anyone else writes exactly one event. Allowed writes are
     audited by their services (tested with them), so they are not counted here.
     """
@@ -112,6 +122,19 @@ def _check_audit(case, persona, outcome, events, people, org_a_objects) -> list[
             ):
                 return ["the audit event names the wrong actor, subject or organisation"]
             return []
+    owner = REFUSAL_AUDITED.get(case.target)
+    if outcome == NOT_FOUND and owner and persona not in (owner, "anonymous"):
+        # Any refused look at a person's object is recorded, once, naming whose it was.
+        if actions != [("access.denied", AuditEvent.Outcome.DENIED)]:
+            return [f"expected one access.denied event, got {actions}"]
+        event = events[0]
+        if (event.actor_id, event.subject_id, event.organisation_id) != (
+            people[persona].pk,
+            people[owner].pk,
+            org_a_objects.org_a.pk,
+        ):
+            return ["the access.denied event names the wrong actor, subject or organisation"]
+        return []
     if outcome != ALLOWED and events:
         return [f"a refusal wrote audit events {actions}"]
     return []

@@ -1,0 +1,160 @@
+"""Everything the service holds about one person, for them to download."""
+
+from __future__ import annotations
+
+import importlib
+
+from allauth.mfa.models import Authenticator
+from django.utils import timezone
+
+from apps.accounts.models import Membership
+from apps.assessments.models import Answer, Assessment
+from apps.audit.models import AuditEvent
+from apps.reports.models import RemediationReport
+from apps.scoring.models import Score
+
+EXPORT_FORMAT = 1
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _seen_by(user) -> list | None:
+    """Who has seen this person's answers, from the compliance app once it exists."""
+    try:
+        selectors = importlib.import_module("apps.compliance.selectors")
+    except ImportError:
+        return None
+    for name in ("answer_views_for_subject", "answer_access_list_for_subject", "who_has_seen"):
+        function = getattr(selectors, name, None)
+        if function is not None:
+            return [_plain(row) for row in function(user=user)]
+    return None
+
+
+def _plain(row):
+    """A row from another app's selector as JSON-ready values."""
+    if isinstance(row, dict):
+        return {k: _iso(v) if hasattr(v, "isoformat") else str(v) for k, v in row.items()}
+    fields = getattr(row, "__dataclass_fields__", None) or getattr(row, "_fields", None) or ()
+    return {
+        name: (
+            _iso(getattr(row, name))
+            if hasattr(getattr(row, name), "isoformat")
+            else str(getattr(row, name))
+        )
+        for name in fields
+    }
+
+
+def _reports(assessment) -> list[dict]:
+    return [
+        {
+            "id": str(report.public_id),
+            "status": report.status,
+            "created_at": _iso(report.created_at),
+            "finished_at": _iso(report.finished_at),
+            "pack_version": report.pack_version,
+            "engine_version": report.engine_version,
+            "files": [
+                {"kind": kind, "name": name.rsplit("/", 1)[-1]}
+                for kind, name in (("html", report.html_name), ("pdf", report.pdf_name))
+                if name
+            ],
+            "pdf_sha256": report.sha256,
+            "pdf_bytes": report.size,
+        }
+        for report in RemediationReport.objects.filter(assessment=assessment).order_by("created_at")
+    ]
+
+
+def _assessment(assessment) -> dict:
+    answers = Answer.objects.filter(assessment=assessment).order_by("control_key")
+    scores = Score.objects.filter(assessment=assessment).order_by("created_at")
+    return {
+        "id": str(assessment.public_id),
+        "pack": f"{assessment.pack.slug}@{assessment.pack.version}",
+        "audience": assessment.audience,
+        "status": assessment.status,
+        "created_at": _iso(assessment.created_at),
+        "updated_at": _iso(assessment.updated_at),
+        "submitted_at": _iso(assessment.submitted_at),
+        "answers": [
+            {
+                "question": answer.control_key,
+                "answer": answer.answer_key,
+                "note": answer.note,
+                "updated_at": _iso(answer.updated_at),
+            }
+            for answer in answers
+        ],
+        "scores": [
+            {
+                "id": str(score.public_id),
+                "created_at": _iso(score.created_at),
+                "engine_version": score.engine_version,
+                "baseline_met": score.baseline_met,
+                "exposures": score.exposures,
+                "bands": score.bands,
+                "plan_length": score.plan_length,
+                "result": score.result,
+            }
+            for score in scores
+        ],
+        "reports": _reports(assessment),
+    }
+
+
+def personal_data_for_user(*, user) -> dict:
+    """All of `user`'s data, for themselves: account, membership, second factors (kinds and
+    dates, never secrets), assessments with answers, notes, scores and report files'
+    metadata, the audit events about them, and who has seen their answers."""
+    membership = Membership.objects.select_related("organisation").filter(user=user).first()
+    assessments = Assessment.objects.filter(user=user).select_related("pack").order_by("created_at")
+    events = AuditEvent.objects.filter(subject=user) | AuditEvent.objects.filter(actor=user)
+    data = {
+        "format": EXPORT_FORMAT,
+        "exported_at": _iso(timezone.now()),
+        "account": {
+            "id": str(user.public_id),
+            "email": user.email,
+            "full_name": user.full_name,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "is_active": user.is_active,
+            "second_factors": [
+                {
+                    "type": authenticator.type,
+                    "created_at": _iso(authenticator.created_at),
+                    "last_used_at": _iso(authenticator.last_used_at),
+                }
+                for authenticator in Authenticator.objects.filter(user=user).order_by("created_at")
+            ],
+        },
+        "memberships": [
+            {
+                "organisation": membership.organisation.name,
+                "role": membership.role,
+                "audience": membership.audience,
+                "since": _iso(membership.created_at),
+            }
+        ]
+        if membership
+        else [],
+        "assessments": [_assessment(assessment) for assessment in assessments],
+        "activity": [
+            {
+                "at": _iso(event.occurred_at),
+                "by": event.actor_label,
+                "action": event.action,
+                "outcome": event.outcome,
+                "ip_address": event.ip_address,
+            }
+            for event in events.order_by("occurred_at")
+        ],
+    }
+    seen = _seen_by(user)
+    if seen is not None:
+        data["who_has_seen_your_answers"] = seen
+    return data
