@@ -387,3 +387,27 @@ def test_extra_fields_in_an_answer_post_change_nothing_else(
     assert alice_assessment.user == alice and alice_assessment.audience == "parliamentarian"
     assert alice_assessment.organisation == alice.membership.organisation
     assert _answers(alice_assessment) == {"T-ACC-01": "yes"}
+
+
+def test_the_2026_2_pack_says_why_in_plain_steps_on_questions_and_results(client_for, alice):
+    from django.conf import settings
+
+    from apps.catalogue.services import pack_load_file
+
+    shipped = pack_load_file(
+        settings.CATALOGUE_PACKS_DIR / "high-risk-individuals-2026.2.yaml"
+    ).pack
+    client = client_for(alice)
+    client.post(reverse("assessments:start", args=[shipped.public_id]))
+    assessment = Assessment.objects.get(user=alice)
+
+    email = client.get(_url("section", assessment, "email")).content.decode()
+    assert "it helps stop the tracking picture reporting where you are" in email
+    assert "it helps block “" not in email  # no quoted node titles
+
+    services.answer_save(
+        actor=alice, assessment=assessment, control_key="I-EML-01", answer_key="no"
+    )
+    client.post(_url("submit", assessment))
+    results = client.get(_url("results", assessment)).content.decode()
+    assert "<strong>Why this matters:</strong> against APT31-style" in results

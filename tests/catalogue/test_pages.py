@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -149,3 +150,21 @@ def test_the_pack_page_query_count_does_not_grow_with_the_pack(client_for, alice
     assert response.status_code == 200
     assert response.content.decode().count('class="portcullis-control"') == 86
     assert len(big) == len(small)
+
+
+def test_the_catalogue_page_shows_the_2026_2_trees_with_plain_steps(client_for, alice):
+    from django.core.management import call_command
+
+    call_command("load_catalogue", stdout=io.StringIO())
+    client = client_for(alice)
+
+    individuals = client.get("/catalogue/high-risk-individuals/").content.decode()
+    election = client.get("/catalogue/election-bodies/").content.decode()
+
+    assert "2026.2" in individuals and "2026.2" in election
+    assert "Reconnaissance achieved" in individuals
+    assert "Route 5: through a staff account" in individuals
+    assert "Blocking it helps stop the tracking picture reporting where you are." in individuals
+    assert "documented for another operation of the same actor" in individuals
+    assert "Ransomware stops an election being run on time" in election
+    assert "Another route: through the IT supplier" in election

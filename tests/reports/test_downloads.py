@@ -65,7 +65,9 @@ def test_the_html_version_is_an_attachment_too(client_for, alice, ready_report):
     # Opened in the browser by mistake, it could run nothing and load nothing.
     assert response["Content-Security-Policy"].startswith("default-src 'none'")
     assert "sandbox" in response["Content-Security-Policy"]
-    assert b"Your remediation plan" in b"".join(response.streaming_content)
+    body = b"".join(response.streaming_content)
+    assert b"Your remediation plan" in body
+    assert b"<strong>Why this matters:</strong>" in body  # each plan step says why
 
 
 def test_her_org_admin_may_download_and_each_download_is_audited_once(
