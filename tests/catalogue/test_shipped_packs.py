@@ -222,3 +222,16 @@ def test_an_assessment_started_today_uses_the_newest_pack_and_an_older_one_keeps
     assert today.pack.version == NEWEST
     started_early.refresh_from_db()
     assert started_early.pack.version == "2026.1"
+
+
+def test_a_baseline_reason_is_only_given_for_controls_on_no_tree(shipped):
+    # A control on a tree is explained by the steps it blocks; a leftover baseline
+    # reason saying it is not on the route would contradict the tree.
+    _, pack = shipped
+    if not newest(pack):
+        pytest.skip("2026.1 stays as it was")
+    on_trees = {m["control"] for _, leaf in all_leaves(pack) for m in leaf["mitigations"]}
+    stale = [
+        c["id"] for c in all_controls(pack) if c["id"] in on_trees and c.get("baseline_reason")
+    ]
+    assert stale == []
