@@ -21,31 +21,16 @@ def _iso(value):
 
 
 def _seen_by(user) -> list | None:
-    """Who has seen this person's answers, from the compliance app once it exists."""
+    """Who has seen this person's answers (compliance's `detail_views_of_user`), or None
+    while the compliance app is not installed."""
     try:
-        selectors = importlib.import_module("apps.compliance.selectors")
+        compliance = importlib.import_module("apps.compliance.selectors")
     except ImportError:
         return None
-    for name in ("answer_views_for_subject", "answer_access_list_for_subject", "who_has_seen"):
-        function = getattr(selectors, name, None)
-        if function is not None:
-            return [_plain(row) for row in function(user=user)]
-    return None
-
-
-def _plain(row):
-    """A row from another app's selector as JSON-ready values."""
-    if isinstance(row, dict):
-        return {k: _iso(v) if hasattr(v, "isoformat") else str(v) for k, v in row.items()}
-    fields = getattr(row, "__dataclass_fields__", None) or getattr(row, "_fields", None) or ()
-    return {
-        name: (
-            _iso(getattr(row, name))
-            if hasattr(getattr(row, name), "isoformat")
-            else str(getattr(row, name))
-        )
-        for name in fields
-    }
+    return [
+        {key: _iso(value) if hasattr(value, "isoformat") else value for key, value in row.items()}
+        for row in compliance.detail_views_of_user(user=user)
+    ]
 
 
 def _reports(assessment) -> list[dict]:
