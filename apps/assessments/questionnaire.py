@@ -85,7 +85,7 @@ class QuestionDef:
         for scenario, steps in grouped.items():
             if all(step.phrase for step in steps):
                 phrases = list(dict.fromkeys(step.phrase for step in steps))
-                parts.append(f"against {scenario}, it helps {_and_list(phrases)}")
+                parts.append(f"in \u201c{scenario}\u201d, it helps {_and_list(phrases)}")
             else:
                 titles = [f"\u201c{step.step_title}\u201d" for step in steps]
                 parts.append(f"in \u201c{scenario}\u201d it helps block {_and_list(titles)}")

@@ -410,4 +410,7 @@ def test_the_2026_2_pack_says_why_in_plain_steps_on_questions_and_results(client
     )
     client.post(_url("submit", assessment))
     results = client.get(_url("results", assessment)).content.decode()
-    assert "<strong>Why this matters:</strong> against APT31-style" in results
+    assert (
+        "<strong>Why this matters:</strong> in “APT31-style reconnaissance and compromise of a "
+        "UK parliamentarian”, it helps" in results
+    )

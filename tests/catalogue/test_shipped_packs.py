@@ -95,6 +95,14 @@ def test_every_node_of_the_newest_packs_has_a_plain_step_phrase(shipped):
         if not node.get("step")
     ]
     assert missing == []
+    # shown after "it helps": "it helps stop the tracking picture ...", never "it helps help"
+    awkward = [
+        node["step"]
+        for scenario in pack["scenarios"]
+        for node, _ in iter_tree(scenario["tree"])
+        if node["step"].split()[0].lower() in ("help", "helps", "it", "to", "stops", "keeps")
+    ]
+    assert awkward == []
 
 
 def test_vigilance_detection_and_response_never_weigh_as_a_barrier(shipped):
