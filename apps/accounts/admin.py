@@ -59,6 +59,15 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # people close their own account; staff deactivate
 
+    def user_change_password(self, request, id, form_url=""):
+        # SECURITY: staff setting someone's password is a takeover path: audited, and the
+        # person's sessions end (services.user_password_set_by_staff).
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            services.user_password_set_by_staff(actor=request.user, user=user)
+        return response
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership

@@ -339,6 +339,21 @@ def personal_text_reencrypt() -> int:
     return changed
 
 
+def private_files_reencrypt() -> int:
+    """Re-seal every report file in the private storage under the first key. Returns how
+    many files changed."""
+    from apps.core.storage import private_files_reseal
+
+    changed = private_files_reseal()
+    audit_record(
+        actor=None,
+        actor_label="system",
+        action="encryption.files_reencrypted",
+        detail={"count": changed},
+    )
+    return changed
+
+
 # --- Platform staff, from the Django admin -------------------------------------------------
 
 
@@ -409,6 +424,22 @@ def user_change_privileges(*, actor, user: User, **changes) -> User:
             detail={"changes": changed, "sessions_ended": ended},
         )
     return current
+
+
+def user_password_set_by_staff(*, actor, user: User) -> int:
+    """Record that platform staff set `user`'s password in the admin, and end the person's
+    sessions (the admin form has saved it). Returns how many sessions ended."""
+    _require_staff(actor)
+    ended = sessions_end_for_user(user=user) if actor.pk != user.pk else 0
+    audit_record(
+        actor=actor,
+        action="user.password_set_by_staff",
+        organisation=_organisation_of(user),
+        subject=user,
+        obj=user,
+        detail={"sessions_ended": ended},
+    )
+    return ended
 
 
 def membership_remove_by_staff(*, actor, membership: Membership) -> None:

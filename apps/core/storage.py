@@ -62,3 +62,41 @@ class EncryptedFileSystemStorage(FileSystemStorage):
             if folder == root or root not in folder.parents:
                 return
             folder = folder.parent
+
+    def reseal(self, name) -> bool:
+        """Rewrite `name` under the newest key if it is not already (or was never sealed).
+        Atomic: a reader sees the old file or the new one. Returns True if it changed."""
+        from apps.core.encryption import FILE_MAGIC, ring
+
+        path = Path(self.path(name))
+        data = path.read_bytes()
+        newest = ring()[0][0].encode("ascii")
+        if data.startswith(FILE_MAGIC + newest + b":"):
+            return False
+        plain = open_sealed_bytes(data) if is_sealed_bytes(data) else data
+        temporary = path.with_name(f".{path.name}.reseal")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(seal_bytes(plain))
+        os.replace(temporary, path)
+        return True
+
+    def reseal_all(self) -> int:
+        """Reseal every file in the storage (after a key rotation); returns how many changed."""
+        root = Path(self.location)
+        if not root.exists():
+            return 0
+        changed = 0
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                changed += self.reseal(str(path.relative_to(root)))
+        return changed
+
+
+def private_files_reseal() -> int:
+    """Reseal the report files of the private storage under the newest key (0 for a storage
+    that does not encrypt, e.g. an S3 bucket with its own server-side encryption)."""
+    from django.core.files.storage import storages
+
+    storage = storages["private"]
+    return storage.reseal_all() if isinstance(storage, EncryptedFileSystemStorage) else 0

@@ -178,3 +178,20 @@ def test_a_refused_member_page_is_audited(client_for, alice, dave):
 
     event = _denied().get()
     assert event.actor == dave and event.subject == alice
+
+
+def test_staff_setting_a_password_is_audited_and_ends_the_sessions(client_for, staff, alice):
+    client = client_for(staff)
+
+    response = client.post(
+        f"/admin/accounts/user/{alice.pk}/password/",
+        {"password1": "a new long passphrase 42", "password2": "a new long passphrase 42"},
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="user.password_set_by_staff")
+    assert event.actor == staff and event.subject == alice
+
+
+def test_the_admin_links_to_the_audit_viewer(client_for, staff):
+    assert reverse("audit:list") in client_for(staff).get("/admin/").content.decode()

@@ -4,6 +4,7 @@ key in each value; report files are sealed too and kept 0600 in 0700 folders."""
 
 from __future__ import annotations
 
+import io
 import stat
 from pathlib import Path
 
@@ -119,3 +120,21 @@ def test_a_file_sealed_under_a_dropped_key_is_not_served_as_garbage(settings):
 
     with pytest.raises(SecretUnreadable):
         storages["private"].open(name, "rb")
+
+
+def test_rotation_reseals_report_files_and_the_old_key_can_go(settings):
+    settings.MFA_ENCRYPTION_KEYS = [OLD_KEY]
+    name = storages["private"].save("reports/x/attempt-1.pdf", ContentFile(b"%PDF-1.7 secret"))
+    path = Path(storages["private"].path(name))
+    assert key_id(OLD_KEY).encode() in path.read_bytes()[:40]
+
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    out = io.StringIO()
+    call_command("reencrypt_mfa_secrets", stdout=out)
+
+    assert "Re-encrypted 1 report file(s)" in out.getvalue()
+    assert key_id(NEW_KEY).encode() in path.read_bytes()[:40]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
+    with storages["private"].open(name, "rb") as handle:
+        assert handle.read() == b"%PDF-1.7 secret"
