@@ -15,6 +15,7 @@ class AuditFilterForm(forms.Form):
         choices=[("", "Any"), *AuditEvent.Outcome.choices],
     )
     actor = forms.CharField(required=False, max_length=254, label="Who (part of an email)")
+    about = forms.CharField(required=False, max_length=254, label="About whom (part of an email)")
     since = forms.DateField(required=False, label="From (YYYY-MM-DD)")
     until = forms.DateField(required=False, label="To (YYYY-MM-DD)")
 

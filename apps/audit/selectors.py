@@ -19,6 +19,7 @@ class AuditFilters:
     action: str = ""
     outcome: str = ""
     actor: str = ""  # part of the actor's label (their email)
+    about: str = ""  # part of the subject's email (whom the event concerns)
     since: dt.date | None = None
     until: dt.date | None = None  # inclusive
 
@@ -42,6 +43,8 @@ def audit_event_list_for_user(*, user, organisation, filters: AuditFilters) -> Q
         events = events.filter(outcome=filters.outcome)
     if filters.actor:
         events = events.filter(actor_label__icontains=filters.actor)
+    if filters.about:
+        events = events.filter(subject__email__icontains=filters.about)
     zone = timezone.get_current_timezone()
     if filters.since:
         start = dt.datetime.combine(filters.since, dt.time.min, tzinfo=zone)

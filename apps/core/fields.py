@@ -23,6 +23,13 @@ class EncryptedTextField(models.TextField):
             return value
         return open_sealed(value)
 
+    def get_lookup(self, lookup_name):
+        # SECURITY/correctness: `contains`, `startswith`, `gt`... would run against the
+        # ciphertext and silently find nothing; they are refused (FieldError) instead.
+        if lookup_name not in ("exact", "isnull"):
+            return None
+        return super().get_lookup(lookup_name)
+
     def to_python(self, value):
         return value
 

@@ -107,3 +107,13 @@ def test_the_csv_export_is_scoped_audited_and_neutralises_formulas(client, bob, 
     assert '\'=HYPERLINK("http://evil")' in cells and "'+1" in cells
     export = AuditEvent.objects.get(action="audit.exported")
     assert export.actor == bob and export.detail["rows"] == len(rows) - 1
+
+
+def test_events_about_one_person_can_be_picked_out(client_for, bob, alice, carol, org_a):
+    audit_record(actor=bob, action="membership.role_changed", organisation=org_a, subject=carol)
+    audit_record(actor=bob, action="report.download", organisation=org_a, subject=alice)
+
+    body = client_for(bob).get(LIST, {"about": "carol"}).content.decode()
+
+    assert "membership.role_changed</td>" in body or "membership.role_changed " in body
+    assert "report.download</td>" not in body and "1 event<" in body

@@ -138,3 +138,15 @@ def test_rotation_reseals_report_files_and_the_old_key_can_go(settings):
     settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
     with storages["private"].open(name, "rb") as handle:
         assert handle.read() == b"%PDF-1.7 secret"
+
+
+def test_a_query_on_a_note_s_content_is_refused_not_silently_empty(alice, submit):
+    from django.core.exceptions import FieldError
+
+    submit(alice)
+
+    assert Answer.objects.exclude(note="").count() == 2  # empty or not still works
+    with pytest.raises(TypeError):
+        list(Answer.objects.filter(note=SECRET_NOTE))
+    with pytest.raises(FieldError):
+        list(Answer.objects.filter(note__icontains="work"))
