@@ -7,7 +7,7 @@ import importlib
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
-from apps.accounts.models import Membership
+from apps.accounts.models import Invitation, Membership
 from apps.assessments.models import Answer, Assessment
 from apps.audit.models import AuditEvent
 from apps.reports.models import RemediationReport
@@ -127,6 +127,18 @@ def personal_data_for_user(*, user) -> dict:
         ]
         if membership
         else [],
+        "invitations": [
+            {
+                "organisation": invitation.organisation.name,
+                "name_given": invitation.full_name,
+                "role": invitation.role,
+                "sent_at": _iso(invitation.created_at),
+                "accepted_at": _iso(invitation.accepted_at),
+            }
+            for invitation in Invitation.objects.filter(email__iexact=user.email)
+            .select_related("organisation")
+            .order_by("created_at")
+        ],
         "assessments": [_assessment(assessment) for assessment in assessments],
         "activity": [
             {

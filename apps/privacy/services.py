@@ -89,8 +89,18 @@ def _close(*, user, actor, reason: str) -> dict:
             subject=locked,
             detail={"reason": reason, "sessions_ended": sessions, **counts},
         )
+        _forget_sign_in_records(locked.email)
         locked.delete()
     return counts
+
+
+def _forget_sign_in_records(email: str) -> None:
+    """django-axes keeps sign-in attempts and logs by address typed (no link to the
+    account): they go with it. Audit events, which the architecture keeps, stay."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__iexact=email).delete()
 
 
 def account_close(*, actor, password: str) -> dict:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from axes.models import AccessLog
 from django.core.files.storage import storages
 from django.db import connection
 from django.urls import reverse
@@ -93,6 +94,7 @@ def test_closing_the_account_deletes_answers_notes_reports_and_files(
     assessment_ids = list(Assessment.objects.filter(user=alice).values_list("pk", flat=True))
     files = [alice_with_report.pdf_name, alice_with_report.html_name]
     assert all(storages["private"].exists(name) for name in files)
+    AccessLog.objects.create(username=alice.email, ip_address="192.0.2.1", user_agent="x")
     client = client_for(alice)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -100,6 +102,7 @@ def test_closing_the_account_deletes_answers_notes_reports_and_files(
 
     assert response.status_code == 302 and response["Location"] == reverse("privacy:closed")
     assert not User.objects.filter(email=alice.email).exists()
+    assert not AccessLog.objects.filter(username=alice.email).exists()
     assert not _raw_answer_rows(assessment_ids)
     assert not Assessment.objects.filter(pk__in=assessment_ids).exists()
     assert not Score.objects.filter(assessment_id__in=assessment_ids).exists()
