@@ -304,3 +304,30 @@ def test_bands_reason_states_the_numbers_the_engine_gives(
         next(s for s in content["scenarios"] if s["id"] == scenario_id)["bands_reason"].split()
     )
     assert phrase.format(f"{exposure:.2f}").lower() in reason.lower()
+
+
+def test_the_ico_pair_first_survives_calibration_jitter_in_nearly_every_draw():
+    # Robustness as a rate (ARCHITECTURE.md section 4): every mitigation's effectiveness
+    # scaled by up to ±25 % (fixed seed); the Commission's 2021 plan must still open with
+    # patching and an end to initial passwords in at least 95 of 100 draws. (The misses
+    # are draws where privileged-access tiering, at 0.6 on credential harvesting, falls
+    # below the blocking threshold and MFA on remote access ties with initial passwords.)
+    import copy
+    import random
+
+    from apps.catalogue.schema import iter_tree
+
+    rng = random.Random(2026_2)
+    content = shipped_pack_content(EB)
+    kept = 0
+    for _ in range(100):
+        jittered = copy.deepcopy(content)
+        for scenario in jittered["scenarios"]:
+            for node, _ in iter_tree(scenario["tree"]):
+                for m in node.get("mitigations", []):
+                    m["effectiveness"] = min(1.0, m["effectiveness"] * rng.uniform(0.75, 1.25))
+        result = engine.evaluate(
+            engine.compile_pack(jittered), COMMISSION_2021, "election_official"
+        )
+        kept += set().union(*_first(result, 2)) == ICO_PAIR
+    assert kept >= 95
