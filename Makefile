@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup run test test-fast worker bench lint format lock browser clean
+.PHONY: setup run test test-fast worker bench lint format lock browser proxy clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +35,18 @@ browser:
 	  else echo "The browser tests need /usr/bin/chromium: sudo apt-get install chromium"; exit 1; fi; \
 	fi
 
+## Debian's nginx and Redis for the deployment tests (tests/security/test_deployed.py runs
+## them on loopback in front of gunicorn, with deploy/nginx/portcullis.conf).
+proxy:
+	@if [ ! -x /usr/sbin/nginx ] || ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's nginx and Redis for the deployment tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light redis-server) >/dev/null; \
+	  else echo "The deployment tests need nginx and redis-server: sudo apt-get install nginx-light redis-server"; exit 1; fi; \
+	fi
+
 ## The whole suite (unit, service, security, worker and browser tests) on both cores.
-test: setup browser
+test: setup browser proxy
 	PORTCULLIS_TESTING=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## A real Celery worker against CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0).

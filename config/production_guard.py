@@ -9,6 +9,21 @@ from django.core.exceptions import ImproperlyConfigured
 
 MIN_SECRET_KEY_LENGTH = 50
 MIN_SECRET_KEY_UNIQUE_CHARACTERS = 5  # the same floor as Django's own deploy check
+PROCESS_LOCAL_CACHES = frozenset(
+    {
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+        "django.core.cache.backends.filebased.FileBasedCache",
+    }
+)
+UNSAFE_EMAIL_BACKENDS = frozenset(
+    {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+    }
+)
 KNOWN_BAD_SECRET_PREFIXES = ("dev-insecure-", "django-insecure", "change-me", "changeme", "secret")
 
 
@@ -28,6 +43,10 @@ def check_production_settings(
     site_url: str,
     mfa_encryption_keys: list[str],
     celery_broker_url: str,
+    cache_backend: str,
+    email_backend: str,
+    behind_tls_proxy: bool,
+    trusted_proxy_count: int,
 ) -> list[str]:
     """Return one message per insecure setting, each naming the setting to fix."""
     problems = []
@@ -59,6 +78,30 @@ def check_production_settings(
         problems.append(
             "CELERY_BROKER_URL is missing: production needs a broker (e.g. "
             "redis://127.0.0.1:6379/0) and `celery -A config worker` beside the web processes."
+        )
+    # SECURITY: the replay lock on one-time codes and every rate limit live in the cache; a
+    # cache private to each process lets a TOTP code be used once per worker.
+    if cache_backend in PROCESS_LOCAL_CACHES:
+        problems.append(
+            "CACHE_URL must name a cache every web process shares (e.g. "
+            "CACHE_URL=redis://127.0.0.1:6379/1): one-time codes and rate limits live in it, "
+            "and an in-process (locmem), dummy or file cache does not share them."
+        )
+    # SECURITY: console or file email would put live password-reset and invitation links in
+    # logs or on disk; dummy or in-memory email would drop them silently.
+    if email_backend in UNSAFE_EMAIL_BACKENDS:
+        problems.append(
+            "EMAIL_URL must name a mail server (e.g. EMAIL_URL=smtp+tls://user:pass@"
+            "smtp.example.org:587): console or file email writes sign-in and reset links "
+            "to logs, dummy email drops them."
+        )
+    # SECURITY: behind a proxy without a count, every client is the proxy's address: one
+    # person's failures lock everyone out and audit rows record nobody.
+    if behind_tls_proxy and trusted_proxy_count < 1:
+        problems.append(
+            "TRUSTED_PROXY_COUNT must be 1 or more with BEHIND_TLS_PROXY (the number of "
+            "reverse proxies in front, each adding to X-Forwarded-For), or every client "
+            "looks like the proxy."
         )
     if not mfa_encryption_keys:
         problems.append(

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,11 +165,14 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # SECURITY: django-axes is the per-account-and-address lockout (AXES_FAILURE_LIMIT below).
-# allauth's per-account limit sits above it as a brake on guesses spread over many
-# addresses, so the person locked out from one address sees axes' lockout page.
+# allauth's limits here are per address only. There is deliberately no per-account hard
+# limit: failures spread over many addresses would then lock the real person out (anyone
+# could keep an MP from signing in before a vote). Guesses spread over many addresses meet
+# apps/accounts/sign_in_guard.py instead: an alert to the person and their org admins, and
+# past a higher threshold an emailed one-time link the holder uses to pass.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,20/15m/key",
+    "login_failed": "10/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
@@ -176,15 +180,29 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Portcullis] "
-# SECURITY: the client address for allauth's rate limits, as for axes: REMOTE_ADDR unless a
-# number of trusted proxies is configured.
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# SECURITY: the client's address (audit rows, axes, allauth's and the API's rate limits) is
+# the socket address unless the service sits behind this many trusted reverse proxies, each
+# appending to X-Forwarded-For (apps/core/client_address.py). Production refuses
+# BEHIND_TLS_PROXY without it: every client would otherwise be the proxy.
+try:
+    TRUSTED_PROXY_COUNT = int(env.str("TRUSTED_PROXY_COUNT", default="") or 0)
+except ValueError:
+    sys.exit("Portcullis cannot start: TRUSTED_PROXY_COUNT must be a whole number (e.g. 1).")
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Failures for one account from any number of addresses (password and second-factor steps):
+# at the alert threshold the person and their org admins are emailed; at the guard threshold
+# signing in to that account also needs the one-time link emailed to the person.
+SIGN_IN_ALERT_THRESHOLD = env.int("SIGN_IN_ALERT_THRESHOLD", default=20)
+SIGN_IN_GUARD_THRESHOLD = env.int("SIGN_IN_GUARD_THRESHOLD", default=100)
+SIGN_IN_FAILURE_WINDOW = env.int("SIGN_IN_FAILURE_WINDOW", default=24 * 3600)
 
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "Portcullis"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_ADAPTER = "apps.accounts.adapters.MFAAdapter"
+MFA_FORMS = {"authenticate": "apps.accounts.forms.GuardedAuthenticateForm"}
 # SECURITY: TOTP keys and recovery-code seeds are stored encrypted (apps/accounts/
 # secrets_at_rest.py). Comma-separated Fernet keys, newest first; required in production.
 # Outside production a key is generated once into MFA_ENCRYPTION_KEY_FILE.
@@ -204,14 +222,9 @@ AXES_USERNAME_CALLABLE = "apps.accounts.lockout.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
-# SECURITY: the client address comes from REMOTE_ADDR unless a proxy count is configured;
-# a forged X-Forwarded-For from the client does not change the lockout key.
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    if env.int("TRUSTED_PROXY_COUNT", default=0)
-    else ["REMOTE_ADDR"]
-)
+# SECURITY: the same client address as everywhere else (TRUSTED_PROXY_COUNT); a forged
+# X-Forwarded-For from the client does not change the lockout key.
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_address.axes_client_ip"
 
 # --- Sessions and cookies --------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -240,8 +253,19 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
 # Orchestrator probes may speak plain HTTP to the container.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# SECURITY: no powerful browser feature for anyone, except WebAuthn (security keys) for
+# this origin itself (apps.core.middleware.PermissionsPolicyMiddleware sends it).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "fullscreen=(), geolocation=(), gyroscope=(), hid=(), identity-credentials-get=(), "
+    "idle-detection=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+    "picture-in-picture=(), publickey-credentials-create=(self), "
+    "publickey-credentials-get=(self), screen-wake-lock=(), serial=(), "
+    "storage-access=(), usb=(), web-share=(), xr-spatial-tracking=()"
+)
 
 from csp.constants import NONE, SELF  # noqa: E402
 
@@ -286,11 +310,25 @@ STORAGES = {
 }
 
 # --- Email ------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Portcullis <no-reply@portcullis.localhost>"
 )
+
+# --- Cache ------------------------------------------------------------------------------
+# SECURITY: rate limits, allauth's TOTP replay markers and the sign-in guard's counters live
+# in the cache. Every web process must share it (Redis, e.g. redis://127.0.0.1:6379/1):
+# production refuses an in-process one.
+# An empty CACHE_URL/EMAIL_URL means the embedded default (which production then refuses).
+try:
+    CACHES = {
+        "default": env.cache_url_config(
+            env.str("CACHE_URL", default="") or "locmemcache://portcullis"
+        )
+    }
+except ImproperlyConfigured as exc:
+    sys.exit(f"Portcullis cannot start: CACHE_URL is not a cache address ({exc}).")
 
 # --- Celery -----------------------------------------------------------------------------
 # Embedded default: no broker configured -> tasks run in-process (eager), after the
@@ -337,6 +375,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    # SECURITY: throttles key on the client's address as the trusted proxies report it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
 }
 
 # --- Portcullis -------------------------------------------------------------------------
@@ -371,13 +411,12 @@ if PRODUCTION:
         site_url=SITE_URL,
         mfa_encryption_keys=MFA_ENCRYPTION_KEYS,
         celery_broker_url=CELERY_BROKER_URL,
+        cache_backend=CACHES["default"]["BACKEND"],
+        email_backend=EMAIL_CONFIG["EMAIL_BACKEND"],
+        behind_tls_proxy=BEHIND_TLS_PROXY,
+        trusted_proxy_count=TRUSTED_PROXY_COUNT,
     )
     if problems:
         # SECURITY: refuse to start. sys.exit prints the message (naming each setting to
         # fix) on stderr and exits non-zero, without a traceback to read through.
         sys.exit(str(ImproperlyConfiguredForProduction(problems)))
-
-# --- Cache ------------------------------------------------------------------------------
-# Rate limits and TOTP replay protection live in the cache: with more than one web process
-# in production, point CACHE_URL at Redis (e.g. redis://127.0.0.1:6379/1).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://portcullis")}

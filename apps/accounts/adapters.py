@@ -10,17 +10,37 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 
+from apps.accounts.lockout import axes_username
 from apps.accounts.middleware import SESSION_STARTED_KEY
 from apps.accounts.secrets_at_rest import decrypt_secret, encrypt_secret
 from apps.accounts.selectors import user_has_mfa, user_requires_mfa
+from apps.accounts.sign_in_guard import SIGN_IN_GUARDED_MESSAGE, sign_in_guard_refuses
+from apps.core.client_address import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Accounts are created by invitation, never by open sign-up."""
 
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "sign_in_guarded": SIGN_IN_GUARDED_MESSAGE,
+    }
+
+    def pre_authenticate(self, request, **credentials):
+        super().pre_authenticate(request, **credentials)
+        # SECURITY: past the many-address threshold, the password alone is not enough:
+        # the browser needs the pass emailed to the account (apps/accounts/sign_in_guard).
+        if sign_in_guard_refuses(request, login=axes_username(request, credentials)):
+            raise self.validation_error("sign_in_guarded")
+
     def is_open_for_signup(self, request):
         # SECURITY: the invitation flow creates users itself; allauth's signup stays closed.
         return False
+
+    def get_client_ip(self, request) -> str:
+        # SECURITY: allauth's per-address rate limits key on the same client address as
+        # audit rows and axes (TRUSTED_PROXY_COUNT), never on a client-sent header.
+        return client_ip(request) or super().get_client_ip(request)
 
     def pre_login(self, request, user, **kwargs):
         response = super().pre_login(request, user, **kwargs)

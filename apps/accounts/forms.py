@@ -5,11 +5,14 @@ They check shape only; the rules live in apps.accounts.services.
 
 from __future__ import annotations
 
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from apps.accounts.models import Audience, Membership, User
+from apps.accounts.sign_in_guard import SIGN_IN_GUARDED_MESSAGE, sign_in_guard_refuses
 
 
 class InviteForm(forms.Form):
@@ -94,3 +97,16 @@ class AcceptInvitationForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class GuardedAuthenticateForm(AuthenticateForm):
+    """allauth's second-factor step, behind the same many-address guard as the password.
+
+    # SECURITY: someone who has the password could otherwise guess codes from many
+    # addresses; past the guard threshold, only a browser holding the emailed pass goes on.
+    """
+
+    def clean_code(self) -> str:
+        if sign_in_guard_refuses(context.request, login=self.user.email):
+            raise ValidationError(SIGN_IN_GUARDED_MESSAGE)
+        return super().clean_code()

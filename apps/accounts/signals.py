@@ -16,12 +16,14 @@ from allauth.mfa.signals import (
     authenticator_reset,
 )
 from axes.signals import user_locked_out
+from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from apps.accounts.lockout import axes_username
 from apps.accounts.middleware import forget_mfa_check, session_mark_signed_in
 from apps.accounts.selectors import organisation_for_user
+from apps.accounts.sign_in_guard import sign_in_failure_record, sign_in_failures_since_last
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 
@@ -43,6 +45,8 @@ def _logged_in(sender, request, user, **kwargs):
 # an accepted invitation) once all steps are done, and not for test helpers' force_login.
 @receiver(allauth_user_logged_in, dispatch_uid="portcullis_login_audit")
 def _signed_in(sender, request, user, **kwargs):
+    if request is not None:
+        _tell_about_failed_attempts(request, user)
     audit_record(
         actor=user,
         action="login.succeeded",
@@ -51,16 +55,37 @@ def _signed_in(sender, request, user, **kwargs):
     )
 
 
+def _tell_about_failed_attempts(request, user) -> None:
+    """A notice on the first page after signing in: what was tried on the account since."""
+    failures, second_factor = sign_in_failures_since_last(user=user)
+    if not failures:
+        return
+    text = (
+        f"Since you last signed in, there {'was' if failures == 1 else 'were'} {failures} "
+        f"failed attempt{'' if failures == 1 else 's'} to sign in to your account."
+    )
+    if second_factor:
+        text += (
+            f" {second_factor} of them got your password right but not your code: "
+            "change your password now (Security, then Change password)."
+        )
+    else:
+        text += " If that was not you, nobody got in; you do not need to do anything."
+    messages.warning(request, text)
+
+
 @receiver(user_login_failed, dispatch_uid="portcullis_login_failed_audit")
 def _login_failed(sender, credentials, request=None, **kwargs):
     # The address typed is kept (never the password: Django has already masked it), so
     # an admin can see who was targeted. Known and unknown addresses are recorded alike.
+    login = axes_username(request, credentials)
     audit_record(
         actor=None,
         action="login.failed",
         outcome=AuditEvent.Outcome.DENIED,
-        detail={"login": axes_username(request, credentials)[:254]},
+        detail={"login": login[:254]},
     )
+    sign_in_failure_record(login=login)
 
 
 @receiver(user_locked_out, dispatch_uid="portcullis_locked_out_audit")
@@ -125,3 +150,5 @@ def _mfa_failed(sender, request=None, user=None, authenticator=None, **kwargs):
         obj=authenticator if isinstance(authenticator, Authenticator) else None,
         detail={"reauthentication": bool(kwargs.get("reauthentication"))},
     )
+    if user is not None and not kwargs.get("reauthentication"):
+        sign_in_failure_record(login=user.email, second_factor=True)

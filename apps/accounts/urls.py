@@ -20,4 +20,5 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("sign-in-pass/<str:token>/", views.sign_in_pass, name="sign_in_pass"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts import selectors, services
+from apps.accounts import selectors, services, sign_in_guard
 from apps.accounts.forms import AcceptInvitationForm, ChangeRoleForm, InviteForm
 
 INVITATION_PROBLEMS = {
@@ -215,6 +215,33 @@ def invitation_accept(request, token):
         {"form": form, "invitation": invitation},
         status=400 if form.errors else 200,
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in_pass(request, token):
+    """The one-time link emailed when an account is under attack from many addresses.
+
+    GET shows a button and changes nothing (mail scanners open links); POST uses the link
+    once and lets this browser sign in to the account (a signed cookie) for the window.
+    """
+    if request.method == "GET":
+        return render(request, "accounts/sign_in_pass.html", {"usable": True})
+    try:
+        _user, cookie = sign_in_guard.sign_in_pass_redeem(token=token)
+    except sign_in_guard.PassLinkUnusable:
+        return render(request, "accounts/sign_in_pass.html", {"usable": False}, status=410)
+    messages.success(request, "You can now sign in to your account from this browser.")
+    response = redirect("account_login")
+    response.set_cookie(
+        sign_in_guard.PASS_COOKIE,
+        cookie,
+        max_age=settings.SIGN_IN_FAILURE_WINDOW,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _invitation_problem(request, reason: str):

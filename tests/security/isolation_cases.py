@@ -157,6 +157,11 @@ EXEMPTIONS: Mapping[str, Exemption] = MappingProxyType(
             "A signed, expiring, single-use token, not an object id; tampered, expired, used "
             "and revoked links are tested in tests/accounts/test_invitations.py.",
         ),
+        "accounts:sign_in_pass": Exemption(
+            "A signed, one-hour, single-use token emailed to an account under attack, not an "
+            "object id; it opens the sign-in form to one browser and shows no data.",
+            checked_by="test_no_victim_lockout.py::test_the_pass_link_works_once_and_only_signed",
+        ),
         "account_confirm_email": Exemption(
             "allauth's email-confirmation key: an HMAC token for one address, not org data."
         ),

@@ -32,7 +32,19 @@ def production_env(**overrides) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if not key.startswith(
-            ("PORTCULLIS_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "MFA_", "PYTEST")
+            (
+                "PORTCULLIS_",
+                "DEBUG",
+                "SECRET_KEY",
+                "ALLOWED_HOSTS",
+                "SITE_URL",
+                "MFA_",
+                "PYTEST",
+                "CACHE_URL",
+                "EMAIL_URL",
+                "BEHIND_TLS_PROXY",
+                "TRUSTED_PROXY_COUNT",
+            )
         )
         # The browser tests relax Django's async check in their own process; a deployment never does.
         and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
@@ -45,6 +57,10 @@ def production_env(**overrides) -> dict[str, str]:
         SITE_URL="https://portcullis.example.org",
         MFA_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CACHE_URL="redis://127.0.0.1:6379/1",
+        EMAIL_URL="smtp+tls://portcullis:secret@smtp.example.org:587",
+        BEHIND_TLS_PROXY="true",
+        TRUSTED_PROXY_COUNT="1",
     )
     env.update(overrides)
     return env
@@ -167,3 +183,14 @@ def test_check_deploy_passes_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_a_permissions_policy_allows_webauthn_for_this_site_and_nothing_else(client):
+    response = client.get("/accounts/login/")
+
+    policy = dict(part.strip().split("=", 1) for part in response["Permissions-Policy"].split(","))
+    assert policy["publickey-credentials-get"] == "(self)"
+    assert policy["publickey-credentials-create"] == "(self)"
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert policy[feature] == "()"

@@ -131,6 +131,10 @@ def test_production_needs_valid_keys(keys, says):
         site_url="https://portcullis.example.org",
         mfa_encryption_keys=keys,
         celery_broker_url="redis://127.0.0.1:6379/0",
+        cache_backend="django.core.cache.backends.redis.RedisCache",
+        email_backend="django.core.mail.backends.smtp.EmailBackend",
+        behind_tls_proxy=False,
+        trusted_proxy_count=0,
     )
 
     assert len(problems) == 1

@@ -20,6 +20,10 @@ def test_good_production_settings_pass():
             site_url="https://portcullis.example.org",
             mfa_encryption_keys=[GOOD_MFA_KEY],
             celery_broker_url="redis://127.0.0.1:6379/0",
+            cache_backend="django.core.cache.backends.redis.RedisCache",
+            email_backend="django.core.mail.backends.smtp.EmailBackend",
+            behind_tls_proxy=True,
+            trusted_proxy_count=1,
         )
         == []
     )
@@ -39,6 +43,12 @@ def test_good_production_settings_pass():
         ({"site_url": ""}, "SITE_URL"),
         ({"site_url": "http://portcullis.example.org"}, "SITE_URL"),
         ({"celery_broker_url": ""}, "CELERY_BROKER_URL"),
+        ({"cache_backend": "django.core.cache.backends.locmem.LocMemCache"}, "CACHE_URL"),
+        ({"cache_backend": "django.core.cache.backends.dummy.DummyCache"}, "CACHE_URL"),
+        ({"email_backend": "django.core.mail.backends.console.EmailBackend"}, "EMAIL_URL"),
+        ({"email_backend": "django.core.mail.backends.dummy.EmailBackend"}, "EMAIL_URL"),
+        ({"email_backend": "django.core.mail.backends.filebased.EmailBackend"}, "EMAIL_URL"),
+        ({"trusted_proxy_count": 0}, "TRUSTED_PROXY_COUNT"),
     ],
 )
 def test_each_insecure_setting_is_refused_by_name(kwargs, named):
@@ -49,6 +59,10 @@ def test_each_insecure_setting_is_refused_by_name(kwargs, named):
         "site_url": "https://portcullis.example.org",
         "mfa_encryption_keys": [GOOD_MFA_KEY],
         "celery_broker_url": "redis://127.0.0.1:6379/0",
+        "cache_backend": "django.core.cache.backends.redis.RedisCache",
+        "email_backend": "django.core.mail.backends.smtp.EmailBackend",
+        "behind_tls_proxy": True,
+        "trusted_proxy_count": 1,
         **kwargs,
     }
 
@@ -68,6 +82,16 @@ def test_each_insecure_setting_is_refused_by_name(kwargs, named):
         ({"SITE_URL": "http://portcullis.example.org"}, "SITE_URL"),
         ({"MFA_ENCRYPTION_KEYS": ""}, "MFA_ENCRYPTION_KEYS"),
         ({"CELERY_BROKER_URL": "", "REDIS_URL": ""}, "CELERY_BROKER_URL"),
+        # Each of these started a deployment that leaked or shared what it must not
+        # (issue 12): the replay lock per process, reset links in the log, every client
+        # seen as the proxy.
+        ({"CACHE_URL": ""}, "CACHE_URL"),
+        ({"CACHE_URL": "locmemcache://"}, "CACHE_URL"),
+        ({"EMAIL_URL": ""}, "EMAIL_URL"),
+        ({"EMAIL_URL": "consolemail://"}, "EMAIL_URL"),
+        ({"EMAIL_URL": "dummymail://"}, "EMAIL_URL"),
+        ({"TRUSTED_PROXY_COUNT": ""}, "TRUSTED_PROXY_COUNT"),
+        ({"TRUSTED_PROXY_COUNT": "0"}, "TRUSTED_PROXY_COUNT"),
     ],
 )
 def test_manage_py_refuses_to_start_with_a_clear_message(overrides, named):

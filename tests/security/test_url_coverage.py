@@ -213,6 +213,7 @@ def test_nobody_else_can_remove_or_edit_a_security_key(request, intruder, alice,
 ANONYMOUS_PAGES = frozenset(
     {
         "accounts:invitation_accept",
+        "accounts:sign_in_pass",
         "account_login",
         "account_signup",
         "account_reset_password",
@@ -235,7 +236,7 @@ def persona_for(route: Route) -> str:
     if route.key in ANONYMOUS_PAGES:
         return "anonymous"
     if route.key in ORG_ADMIN_PAGES or (
-        route.key.startswith("accounts:") and route.key != "accounts:invitation_accept"
+        route.key.startswith("accounts:") and route.key not in ANONYMOUS_PAGES
     ):
         return "bob"
     return "alice"
