@@ -288,7 +288,7 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Static, media and private files ---------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "static_build"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "static_build")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Outside production the app serves assets straight from the source folders.
 WHITENOISE_USE_FINDERS = not PRODUCTION
@@ -382,6 +382,9 @@ REST_FRAMEWORK = {
 # --- Portcullis -------------------------------------------------------------------------
 CATALOGUE_PACKS_DIR = BASE_DIR / "apps" / "catalogue" / "packs"
 INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)
+# SECURITY: invitations answer alike whether or not the address has an account; this
+# limit (per org admin, in the shared cache) keeps them from being a fast lookup anyway.
+INVITATIONS_PER_ADMIN_PER_HOUR = env.int("INVITATIONS_PER_ADMIN_PER_HOUR", default=30)
 # Retention, in days (0 keeps for ever); applied nightly by celery beat and by
 # `manage.py apply_retention [--dry-run]` (apps/privacy/services.py retention_apply).
 DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=3 * 365)

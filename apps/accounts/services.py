@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -27,6 +28,7 @@ from apps.accounts.selectors import (
     invitation_token_for,
     user_is_org_admin_of,
 )
+from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 
 ACCOUNT_EXISTS_MESSAGE = (
@@ -73,9 +75,15 @@ def member_invite(
 ) -> Invitation:
     """Invite someone to `organisation` by email: a signed, single-use, expiring link.
 
-    Refused (ValidationError) when an account already uses the address or an unexpired
-    invitation to this organisation is pending for it. The email goes out inside the
-    transaction, so an invitation exists only if its email could be handed over.
+    Refused (ValidationError) when an unexpired invitation to this organisation is pending
+    for the address, or when the admin has sent INVITATIONS_PER_ADMIN_PER_HOUR already.
+    The email goes out inside the transaction, so an invitation exists only if its email
+    could be handed over.
+
+    # SECURITY: an address that already has an account (in this organisation or another)
+    # is answered exactly like any other: the admin sees "invitation sent", and the email
+    # tells the person they already have an account. Refusing it told any org admin
+    # whether a named MP uses the service.
     """
     _require_org_admin(actor=actor, organisation=organisation)
     email = _normalise_email(email)
@@ -83,8 +91,8 @@ def member_invite(
         raise ValidationError({"role": "Choose a role."})
     if audience not in Audience.values:
         raise ValidationError({"audience": "Choose who this person is."})
-    if email_has_account(email=email):
-        raise ValidationError({"email": ACCOUNT_EXISTS_MESSAGE})
+    _invitation_throttle(actor=actor, organisation=organisation, email=email)
+    has_account = email_has_account(email=email)
 
     now = timezone.now()
     with transaction.atomic():
@@ -126,15 +134,45 @@ def member_invite(
             "invitation": invitation,
             "url": invitation_url(invitation),
             "inviter": actor,
+            "sign_in_url": f"{settings.SITE_URL}{reverse('account_login')}",
         }
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        # The person with an account gets no link to use: one account, one organisation.
+        template = "invitation_has_account" if has_account else "invitation_message"
         send_mail(
             subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-            message=render_to_string("accounts/email/invitation_message.txt", context),
+            message=render_to_string(f"accounts/email/{template}.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[email],
         )
     return invitation
+
+
+def _invitation_throttle(*, actor, organisation, email: str) -> None:
+    """At most INVITATIONS_PER_ADMIN_PER_HOUR invitations per admin, counted in the shared
+    cache; a refusal is audited."""
+    key = f"invitations-sent:{actor.pk}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # the hour ended between add and incr
+        cache.add(key, 1, timeout=3600)
+        sent = 1
+    if sent > settings.INVITATIONS_PER_ADMIN_PER_HOUR:
+        audit_record(
+            actor=actor,
+            action="invitation.throttled",
+            outcome=AuditEvent.Outcome.DENIED,
+            organisation=organisation,
+            detail={"email": email},
+        )
+        raise ValidationError(
+            {
+                "email": "You have sent a lot of invitations in the last hour. Wait an hour, "
+                "then try again, or contact the Portcullis team if you need to invite more "
+                "people at once."
+            }
+        )
 
 
 def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:

@@ -89,16 +89,52 @@ def test_an_admin_invites_someone_from_the_members_page(client_for, bob, org_a):
     assert "newcomer@example.org" in listing
 
 
-def test_an_address_that_already_has_an_account_is_refused_clearly(client_for, bob, charlie):
-    response = client_for(bob).post(
+def _invite_by_form(client, email):
+    return client.post(
         reverse("accounts:member_invite"),
-        {"full_name": "C", "email": "charlie@example.org", "audience": "staff", "role": "member"},
+        {"full_name": "C", "email": email, "audience": "staff", "role": "member"},
     )
 
-    assert response.status_code == 400
-    assert "An account already exists for this email address" in response.content.decode()
-    assert not Invitation.objects.exists()
-    assert mail.outbox == []
+
+def test_an_address_with_an_account_elsewhere_is_answered_like_any_other(client_for, bob, charlie):
+    """SECURITY_TESTS, issue 12 "Membership probing": the admin learns nothing."""
+    client = client_for(bob)
+    with_account = _invite_by_form(client, "charlie@example.org")
+    without = _invite_by_form(client, "nobody-yet@example.org")
+
+    assert with_account.status_code == without.status_code == 302
+    assert with_account["Location"] == without["Location"]
+    listing = client.get(reverse("accounts:member_list")).content.decode()
+    assert "charlie@example.org" in listing and "nobody-yet@example.org" in listing
+    assert Invitation.objects.count() == 2
+    # The email tells the person, and carries no link to use.
+    to_charlie = next(m for m in mail.outbox if m.to == ["charlie@example.org"])
+    assert "You already have a Portcullis account" in to_charlie.body
+    assert "/invitations/accept/" not in to_charlie.body
+    assert "/invitations/accept/" in next(m for m in mail.outbox if m is not to_charlie).body
+    events = AuditEvent.objects.filter(action="invitation.issued").order_by("occurred_at")
+    assert [e.detail["email"] for e in events] == ["charlie@example.org", "nobody-yet@example.org"]
+    assert {tuple(sorted(e.detail)) for e in events} == {("audience", "email", "role")}
+
+
+def test_invitations_are_throttled_per_admin_and_the_refusal_is_audited(
+    client_for, bob, dave, settings
+):
+    settings.INVITATIONS_PER_ADMIN_PER_HOUR = 3
+    client = client_for(bob)
+    statuses = [_invite_by_form(client, f"p{n}@example.org").status_code for n in range(4)]
+
+    assert statuses == [302, 302, 302, 400]
+    assert Invitation.objects.count() == 3
+    assert len(mail.outbox) == 3
+    refused = AuditEvent.objects.get(action="invitation.throttled")
+    assert (refused.actor, refused.outcome, refused.detail["email"]) == (
+        bob,
+        AuditEvent.Outcome.DENIED,
+        "p3@example.org",
+    )
+    # Another organisation's admin has their own allowance.
+    assert _invite_by_form(client_for(dave), "q@example.org").status_code == 302
 
 
 def test_a_second_pending_invitation_to_the_same_address_is_refused(bob, org_a):
