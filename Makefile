@@ -41,8 +41,8 @@ proxy:
 	@if [ ! -x /usr/sbin/nginx ] || ! command -v redis-server >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian's nginx and Redis for the deployment tests..."; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light redis-server) >/dev/null; \
-	  else echo "The deployment tests need nginx and redis-server: sudo apt-get install nginx-light redis-server"; exit 1; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx redis-server) >/dev/null; \
+	  else echo "The deployment tests need nginx and redis-server: sudo apt-get install nginx redis-server"; exit 1; fi; \
 	fi
 
 ## The whole suite (unit, service, security, worker and browser tests) on both cores.

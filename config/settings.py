@@ -164,6 +164,9 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# SECURITY: adding, removing or changing an email address (where reset links and alerts
+# go) needs the password again within that window, like second-factor changes do.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # SECURITY: django-axes is the per-account-and-address lockout (AXES_FAILURE_LIMIT below).
 # allauth's limits here are per address only. There is deliberately no per-account hard
 # limit: failures spread over many addresses would then lock the real person out (anyone
