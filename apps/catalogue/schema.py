@@ -82,7 +82,7 @@ CONTROL_FIELDS = (
     "id", "title", "question", "help", "answers", "applies_if", "audiences", "effort",
     "critical", "remediation", "references", "mitigates", "baseline_reason",
 )  # fmt: skip
-ANSWER_FIELDS = ("key", "label", "level")
+ANSWER_FIELDS = ("key", "label", "level", "removes")
 SCENARIO_FIELDS = ("id", "title", "summary", "audiences", "bands", "bands_reason", "tree")
 NODE_FIELDS = ("id", "op", "title", "step", "children", "p0", "mitigations", "attack", "evidence")
 MITIGATION_FIELDS = ("control", "role", "effectiveness", "reason")

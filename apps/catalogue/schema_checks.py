@@ -52,6 +52,8 @@ class PackChecker(ValueChecks):
         self.control_answer_keys: dict[str, list[str] | None] = {}
         self.control_paths: dict[str, str] = {}
         self.mitigated_controls: set[str] = set()
+        self.primary_controls: set[str] = set()  # mitigate at least one step as primary
+        self.removing_answers: dict[str, str] = {}  # control id -> path of its answer
 
     def audience_list(self, value: Any, path: str, allowed: set | None = None) -> list:
         def check(item, item_path):
@@ -113,6 +115,7 @@ class PackChecker(ValueChecks):
         # tree would otherwise bury its own error under one per control it lost.
         if pack["scenarios"] and len(self.errors) == errors_before_scenarios:
             self.check_baseline_reasons(pack["sections"])
+            self.check_removing_answers()
         if "baseline_floor" in pack:
             self.check_floor_has_baseline(pack["sections"])
         return pack
@@ -312,6 +315,9 @@ class PackChecker(ValueChecks):
             self.control_answer_keys[control_id] = (
                 None if answers is INVALID else [a["key"] for a in answers]
             )
+            for i, answer in enumerate([] if answers is INVALID else answers):
+                if answer.get("removes") is True:
+                    self.removing_answers[control_id] = f"{path}.answers[{i}]"
         if "applies_if" in item:
             control["applies_if"] = self.condition(
                 item["applies_if"], f"{path}.applies_if", control_id, position, depth=0
@@ -346,7 +352,7 @@ class PackChecker(ValueChecks):
         ok = isinstance(value, list)
         for i, item in enumerate(self.items(value, path, min_items=1)):
             item_path = f"{path}[{i}]"
-            if not self.fields(item, item_path, ("key", "label", "level")):
+            if not self.fields(item, item_path, ("key", "label", "level"), ("removes",)):
                 ok = False
                 continue
             key = self.unique(
@@ -371,6 +377,15 @@ class PackChecker(ValueChecks):
                 "label": self.string(item.get("label", MISSING), f"{item_path}.label"),
                 "level": level,
             }
+            if "removes" in item:
+                removes = self.boolean(item["removes"], f"{item_path}.removes")
+                if removes is True and level is not INVALID and level != 1.0:
+                    removes = self.error(
+                        f"{item_path}.removes",
+                        "an answer that removes the attack surface must have level 1 "
+                        f"(the control is as good as in place), not {level!r}",
+                    )
+                answer["removes"] = removes
             ok = ok and INVALID not in answer.values()
             result.append(answer)
         return result if ok and result else INVALID
@@ -435,6 +450,17 @@ class PackChecker(ValueChecks):
         if ref is INVALID or len(self.errors) > errors_before:
             return INVALID
         return {"control": ref, "in": in_keys}
+
+    def check_removing_answers(self) -> None:
+        """An answer that removes an attack surface removes the steps its control
+        mitigates as primary: a control that is primary on none would remove nothing."""
+        for control_id, path in sorted(self.removing_answers.items()):
+            if control_id not in self.primary_controls:
+                self.error(
+                    f"{path}.removes",
+                    f"{control_id} mitigates no step as primary, so this answer would "
+                    "remove nothing (removing sets the steps it mitigates as primary to 0)",
+                )
 
     def check_baseline_reasons(self, sections: list) -> None:
         for section in sections:
@@ -617,6 +643,8 @@ class PackChecker(ValueChecks):
             if control is not INVALID:
                 self.mitigated_controls.add(control)
             role = self.choice(item.get("role", MISSING), f"{item_path}.role", ROLES)
+            if control is not INVALID and role == "primary":
+                self.primary_controls.add(control)
             mitigation = {"control": control, "role": role}
             if "effectiveness" in item:
                 mitigation["effectiveness"] = self.fraction(

@@ -4,10 +4,15 @@ Part of the pure engine (see `apps.scoring.engine`): no Django, no I/O.
 
 Each attack tree is folded into two kinds of node:
 - a *group*: a maximal AND region (or a lone leaf). Its value is
-  ``Π p0(leaves) × Π_c (1 − e_max(c) × level(c)) × Π value(child OR nodes)``, where
-  e_max is the control's strongest effectiveness among the region's steps: along an
-  AND one control is one barrier (common cause), counted once;
+  ``Π p0(leaves) × Π_c f_c × Π value(child OR nodes)``. A control is one barrier
+  (common cause) along any root-to-leaf path: it counts once there, at its strongest
+  effectiveness. In its outermost group on a path ``f_c = 1 − e(c) × level(c)``, with
+  e(c) its strongest effectiveness among the region's steps; deeper down it counts
+  again only where it is stronger, by the ratio ``(1 − e × level) / (1 − e_outer ×
+  level)``, so that the product along the path is that of its strongest barrier;
 - an *OR* node: ``1 − Π(1 − value(child))``, a plain likelihood.
+The same nodes carry the open routes (engine 2): blocking mitigations only, each a full
+block ``1 − level``, counted once along a path; a group multiplies, an OR adds.
 Nodes are numbered children first (post-order) in flat tuples, the root last, so a
 tree is evaluated in one loop and a change to one control is re-evaluated along its
 own paths only.
@@ -60,6 +65,7 @@ class CompiledControl:
     critical: bool
     levels: Mapping[str, float | None]  # answer key -> level; None for not applicable
     condition: tuple | None  # compiled applies_if
+    removes: frozenset[str] = frozenset()  # answer keys that say the surface is absent
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class TreeNode:
     p0: float
     mitigations: tuple[tuple[int, float], ...]  # (control index, effectiveness)
     folded: int  # index of the folded node rooted here, or -1 inside an AND region
+    primary: frozenset[int] = frozenset()  # controls mitigating this step as primary
 
 
 @dataclass(frozen=True)
@@ -92,15 +99,17 @@ class CompiledScenario:
     # Folded nodes, children first; the root is the last one.
     is_group: tuple[bool, ...]
     base: tuple[float, ...]  # groups: product of the leaves' p0
-    factors: tuple[tuple[tuple[int, float], ...], ...]  # groups: (control, strongest e)
+    # groups: (control, strongest e in the region, strongest e in the groups above it on
+    # the path, 0.0 if none); only where the first is the larger (common cause on a path)
+    factors: tuple[tuple[tuple[int, float, float], ...], ...]
     children: tuple[tuple[int, ...], ...]  # groups: child OR nodes; OR: every child
     parents_top_down: tuple[int, ...]  # nodes with children, root first
     # For every control on this tree: the groups it sits in with its e there, and every
     # node whose value can change with it (children first).
-    control_groups: Mapping[int, tuple[tuple[int, float], ...]]
+    control_groups: Mapping[int, tuple[tuple[int, float, float], ...]]  # (group, e, e_outer)
     control_paths: Mapping[int, tuple[int, ...]]
     # The same paths as ready-made steps for one raised control:
-    # (node, child ORs, e of the control there or 0.0) for a group,
+    # (node, child ORs, (e, e_outer) of the control there or None) for a group,
     # (node, None, children) for an OR.
     control_ops: Mapping[int, tuple[tuple, ...]]
     # The controls able to lower each node's value.
@@ -115,6 +124,17 @@ class CompiledScenario:
     control_synergy: frozenset[int]
     cut_sets: tuple[frozenset[int], ...]  # minimal, smallest first, up to MAX_CUT_SET_SIZE
     controls: frozenset[int]
+    # Open routes. Per group: 0.0 if a step of the region has p0 0, else 1.0; and the
+    # blocking controls that count there (not already blocking in a group above).
+    route_base: tuple[float, ...]
+    route_factors: tuple[tuple[int, ...], ...]
+    # For every control blocking somewhere: its groups, and its paths as ready-made steps
+    # (node, child ORs, blocks here) for a group, (node, None, children) for an OR.
+    route_groups: Mapping[int, tuple[int, ...]]
+    route_ops: Mapping[int, tuple[tuple, ...]]
+    # For every control: the groups holding a step it mitigates as primary (an answer
+    # that removes the surface sets those steps, so those groups, to 0).
+    primary_groups: Mapping[int, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -177,6 +197,7 @@ def _compile_pack(content: dict) -> CompiledPack:
                     critical=bool(raw.get("critical", False)),
                     levels=MappingProxyType(_answer_levels(control_id, raw.get("answers"))),
                     condition=_compile_condition(raw.get("applies_if"), index, control_id),
+                    removes=_removing_keys(control_id, raw.get("answers")),
                 )
             )
             index[control_id] = position
@@ -219,6 +240,18 @@ def _answer_levels(control_id: str, answers) -> dict[str, float | None]:
     return levels
 
 
+def _removing_keys(control_id: str, answers) -> frozenset[str]:
+    keys = set()
+    for answer in answers or ():
+        if answer.get("removes"):
+            if answer.get("level") in (None, NOT_APPLICABLE) or float(answer["level"]) != 1.0:
+                raise PackError(
+                    f"{control_id}: answer {answer['key']!r} removes, so its level must be 1"
+                )
+            keys.add(str(answer["key"]))
+    return frozenset(keys)
+
+
 def _compile_condition(cond, index: Mapping[str, int], owner: str) -> tuple | None:
     if cond is None:
         return None
@@ -241,15 +274,25 @@ def _compile_scenario(raw: dict, index: Mapping[str, int], audiences) -> Compile
     bands = tuple(sorted((float(v), k) for k, v in bands_raw.items()))
     folder = _Folder(scenario_id, index)
     tree = folder.fold(raw["tree"])
+    folder.finish()
     control_paths = {c: folder.path_of(groups) for c, groups in folder.control_groups.items()}
     control_ops = {
         c: tuple(
-            (node, tuple(folder.children[node]), folder.control_groups[c].get(node, 0.0))
+            (node, tuple(folder.children[node]), folder.control_groups[c].get(node))
             if folder.is_group[node]
             else (node, None, tuple(folder.children[node]))
             for node in path
         )
         for c, path in control_paths.items()
+    }
+    route_ops = {
+        c: tuple(
+            (node, tuple(folder.children[node]), node in groups)
+            if folder.is_group[node]
+            else (node, None, tuple(folder.children[node]))
+            for node in folder.path_of(groups)
+        )
+        for c, groups in folder.route_groups.items()
     }
     under = tuple(frozenset(u) for u in folder.controls_under)
     control_beside = {
@@ -264,13 +307,16 @@ def _compile_scenario(raw: dict, index: Mapping[str, int], audiences) -> Compile
         tree=tree,
         is_group=tuple(folder.is_group),
         base=tuple(folder.base),
-        factors=tuple(tuple(sorted(f.items())) for f in folder.factors),
+        factors=tuple(tuple(f) for f in folder.factors),
         children=tuple(tuple(ch) for ch in folder.children),
         parents_top_down=tuple(
             n for n in range(len(folder.children) - 1, -1, -1) if folder.children[n]
         ),
         control_groups=MappingProxyType(
-            {c: tuple(sorted(g.items())) for c, g in sorted(folder.control_groups.items())}
+            {
+                c: tuple((g, e, outer) for g, (e, outer) in sorted(groups.items()))
+                for c, groups in sorted(folder.control_groups.items())
+            }
         ),
         control_paths=MappingProxyType(control_paths),
         control_ops=MappingProxyType(control_ops),
@@ -281,6 +327,15 @@ def _compile_scenario(raw: dict, index: Mapping[str, int], audiences) -> Compile
         ),
         cut_sets=_cut_sets(tree),
         controls=frozenset(folder.control_groups),
+        route_base=tuple(folder.route_base),
+        route_factors=tuple(folder.route_factors),
+        route_groups=MappingProxyType(
+            {c: tuple(sorted(g)) for c, g in sorted(folder.route_groups.items())}
+        ),
+        route_ops=MappingProxyType(route_ops),
+        primary_groups=MappingProxyType(
+            {c: tuple(sorted(g)) for c, g in sorted(folder.primary_groups.items())}
+        ),
     )
 
 
@@ -293,28 +348,69 @@ class _Folder:
         self.seen: set[str] = set()
         self.is_group: list[bool] = []
         self.base: list[float] = []
-        self.factors: list[dict[int, float]] = []
+        self.raw_factors: list[dict[int, float]] = []
         self.children: list[list[int]] = []
         self.parent: list[int] = []
+        self.primary: list[set[int]] = []
+        self.impossible: list[int] = []  # groups with a step of p0 0
+        # filled in by finish()
+        self.factors: list[tuple[tuple[int, float, float], ...]] = []
         self.controls_under: list[set[int]] = []
-        self.control_groups: dict[int, dict[int, float]] = {}
+        self.control_groups: dict[int, dict[int, tuple[float, float]]] = {}
+        self.route_base: list[float] = []
+        self.route_factors: list[tuple[int, ...]] = []
+        self.route_groups: dict[int, set[int]] = {}
+        self.primary_groups: dict[int, set[int]] = {}
 
-    def _new(self, is_group: bool, base: float, factors: dict, children: list) -> int:
+    def _new(self, is_group: bool, base: float, factors: dict, children: list, primary=()) -> int:
         node = len(self.is_group)
         self.is_group.append(is_group)
         self.base.append(base)
-        self.factors.append(factors)
+        self.raw_factors.append(factors)
         self.children.append(children)
         self.parent.append(-1)
-        under = {c for c, e in factors.items() if e > 0}
+        self.primary.append(set(primary))
         for child in children:
             self.parent[child] = node
-            under |= self.controls_under[child]
-        self.controls_under.append(under)
-        for control, e in factors.items():
-            if e > 0:
-                self.control_groups.setdefault(control, {})[node] = e
         return node
+
+    def finish(self) -> None:
+        """Common cause along a whole path: a control counts once along any root-to-leaf
+        path, at its strongest. Works top-down (the root is the last node) with, for each
+        node, the strongest effectiveness of every control in the groups above it."""
+        count = len(self.is_group)
+        above: list[dict[int, float]] = [{} for _ in range(count)]
+        self.factors = [()] * count
+        self.route_factors = [()] * count
+        self.route_base = [1.0] * count
+        for node in range(count - 1, -1, -1):
+            outer = above[node]
+            inner = outer
+            if self.is_group[node]:
+                kept, blocking = [], []
+                inner = dict(outer)
+                for control, e in sorted(self.raw_factors[node].items()):
+                    e_outer = outer.get(control, 0.0)
+                    if e > e_outer:
+                        kept.append((control, e, e_outer))
+                        inner[control] = e
+                        self.control_groups.setdefault(control, {})[node] = (e, e_outer)
+                    if e >= BLOCKING_EFFECTIVENESS and e_outer < BLOCKING_EFFECTIVENESS:
+                        blocking.append(control)
+                        self.route_groups.setdefault(control, set()).add(node)
+                self.factors[node] = tuple(kept)
+                self.route_factors[node] = tuple(blocking)
+                self.route_base[node] = 0.0 if node in self.impossible else 1.0
+                for control in self.primary[node]:
+                    self.primary_groups.setdefault(control, set()).add(node)
+            for child in self.children[node]:
+                above[child] = inner
+        self.controls_under = []
+        for node in range(count):
+            under = {c for c, _, _ in self.factors[node]}
+            for child in self.children[node]:
+                under |= self.controls_under[child]
+            self.controls_under.append(under)
 
     def fold(self, raw: dict) -> TreeNode:
         """Fold `raw` (a node that starts a region: the root or a child of an OR)."""
@@ -322,28 +418,45 @@ class _Folder:
             kids = tuple(self.fold(child) for child in self._children(raw))
             folded = self._new(False, 1.0, {}, [kid.folded for kid in kids])
             return self._node(raw, kids, folded)
-        base, factors, or_children = [1.0], {}, []
-        node = self._region(raw, base, factors, or_children)
-        folded = self._new(True, base[0], factors, or_children)
+        base, factors, or_children, primary = [1.0, False], {}, [], set()
+        node = self._region(raw, base, factors, or_children, primary)
+        folded = self._new(True, base[0], factors, or_children, primary)
+        if base[1]:
+            self.impossible.append(folded)
         return TreeNode(
-            node.id, node.title, node.op, node.children, node.p0, node.mitigations, folded
+            node.id,
+            node.title,
+            node.op,
+            node.children,
+            node.p0,
+            node.mitigations,
+            folded,
+            node.primary,
         )
 
-    def _region(self, raw: dict, base: list, factors: dict, or_children: list) -> TreeNode:
+    def _region(
+        self, raw: dict, base: list, factors: dict, or_children: list, primary: set
+    ) -> TreeNode:
         op = raw.get("op")
         if op == "leaf":
-            mitigations = self._mitigations(raw)
+            mitigations, leaf_primary = self._mitigations(raw)
             p0 = float(raw.get("p0", 1.0))
             if not 0.0 <= p0 <= 1.0:
                 raise PackError(f"{self.scenario_id}/{raw['id']}: p0 {p0} outside 0..1")
             base[0] *= p0
+            base[1] = base[1] or p0 == 0.0  # a step that cannot happen: no route here
             for control, e in mitigations:
                 # common cause: one control is one barrier along an AND, at its strongest
-                factors[control] = max(e, factors.get(control, 0.0))
-            return self._node(raw, (), -1, p0=p0, mitigations=mitigations)
+                if e > 0:
+                    factors[control] = max(e, factors.get(control, 0.0))
+            primary |= leaf_primary
+            return self._node(
+                raw, (), -1, p0=p0, mitigations=mitigations, primary=frozenset(leaf_primary)
+            )
         if op == "and":
             kids = tuple(
-                self._region(child, base, factors, or_children) for child in self._children(raw)
+                self._region(child, base, factors, or_children, primary)
+                for child in self._children(raw)
             )
             return self._node(raw, kids, -1)
         if op == "or":
@@ -358,8 +471,9 @@ class _Folder:
             raise PackError(f"{self.scenario_id}/{raw['id']}: an {raw['op']} node needs children")
         return children
 
-    def _mitigations(self, raw: dict) -> tuple[tuple[int, float], ...]:
+    def _mitigations(self, raw: dict) -> tuple[tuple[tuple[int, float], ...], set[int]]:
         strongest: dict[int, float] = {}
+        primary: set[int] = set()
         for mitigation in raw.get("mitigations") or ():
             control = mitigation["control"]
             if control not in self.index:
@@ -370,15 +484,17 @@ class _Folder:
                 raise PackError(f"{self.scenario_id}/{raw['id']}: effectiveness {e} outside 0..1")
             position = self.index[control]
             strongest[position] = max(e, strongest.get(position, 0.0))
-        return tuple(strongest.items())
+            if mitigation.get("role", "primary") == "primary":
+                primary.add(position)
+        return tuple(strongest.items()), primary
 
-    def _node(self, raw, kids, folded, *, p0=1.0, mitigations=()) -> TreeNode:
+    def _node(self, raw, kids, folded, *, p0=1.0, mitigations=(), primary=frozenset()) -> TreeNode:
         node_id = str(raw["id"])
         if node_id in self.seen:
             raise PackError(f"{self.scenario_id}: node id {node_id} appears twice")
         self.seen.add(node_id)
         return TreeNode(
-            node_id, raw.get("title", node_id), raw["op"], kids, p0, mitigations, folded
+            node_id, raw.get("title", node_id), raw["op"], kids, p0, mitigations, folded, primary
         )
 
     def meet_at_or(self, groups) -> bool:

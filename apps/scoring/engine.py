@@ -6,10 +6,18 @@ mutable globals. Same pack + same answers -> the same `result_to_dict`, byte for
 Model
 -----
 A scenario is an attack tree. A leaf's residual likelihood is
-``p0 × Π(1 − e × level)``; OR is ``1 − Π(1 − p)``; AND is ``Π p``. Along an AND each
-control is one barrier (common cause): it counts once, at its strongest
-effectiveness among the steps of that AND. Under an OR the children are folded into
-a plain likelihood, so the rule applies within each maximal AND region.
+``p0 × Π(1 − e × level)``; OR is ``1 − Π(1 − p)``; AND is ``Π p``. Each control is one
+barrier (common cause): along any root-to-leaf path it counts once, at its strongest
+effectiveness on that path.
+
+Open routes (engine 2) are a second quantity on the same trees: the expected number of
+attack routes that no blocking control (effectiveness >= BLOCKING_EFFECTIVENESS) has
+closed. Blocking controls count as full blocks ``1 − level``; AND multiplies, OR adds,
+except that an OR with a child at 1 that no remaining control can lower is exactly 1.
+The plan closes open routes first (phase 1), then cuts exposure (phase 2).
+
+An answer marked `removes` (level 1) says the attack surface is absent: the steps that
+control mitigates as primary drop to likelihood 0 (and close their routes).
 
 The engine is three modules: `compiler` folds each tree into flat arrays once per pack
 version, `planning` evaluates them (incrementally, for the greedy plan), and this
@@ -34,7 +42,13 @@ from apps.scoring.compiler import (
     TreeNode,
     compile_pack,
 )
-from apps.scoring.planning import evaluate_nodes, remediation_plan
+from apps.scoring.planning import (
+    _root_with_one,
+    evaluate_nodes,
+    remediation_plan,
+    route_nodes,
+    scenario_bases,
+)
 
 __all__ = [
     "ENGINE_VERSION",
@@ -50,11 +64,12 @@ __all__ = [
     "check_answers",
     "compile_pack",
     "evaluate",
+    "exposures_with_each_control",
     "result_to_dict",
     "visible_controls",
 ]
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "2.0.0"
 
 CUT_SETS_SHOWN = 5  # the smallest few "what would have stopped it" sets per scenario
 OUTPUT_DECIMALS = 6  # result_to_dict rounds floats so output is byte-stable
@@ -93,6 +108,8 @@ class ScenarioResult:
     route: tuple[RouteLeaf, ...]
     cut_sets: tuple[tuple[str, ...], ...]
     exposure_after_plan: float
+    open_routes: float = 0.0  # expected number of ways in no blocking control has closed
+    open_routes_after_plan: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,7 @@ class PlanStep:
     title: str
     effort: float
     cuts: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    routes: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # open routes
 
 
 @dataclass(frozen=True)
@@ -167,7 +185,8 @@ def _condition_holds(cond: tuple, status: list[int], answers: list[str | None]) 
 
 
 def _resolve(pack: CompiledPack, answers: Mapping[str, str], audience: str):
-    """Per control (document order): status, level for scoring, answer key."""
+    """Per control (document order): status and level for scoring; and the controls
+    whose answer removes their attack surface."""
     if audience not in pack.audiences:
         raise AudienceError(
             f"audience {audience!r} is not one of {', '.join(pack.audiences)} in {pack.id}"
@@ -179,6 +198,7 @@ def _resolve(pack: CompiledPack, answers: Mapping[str, str], audience: str):
     status = [_HIDDEN] * count
     levels = [0.0] * count
     keys: list[str | None] = [None] * count
+    removed = []
     for control in pack.controls:
         position = control.index
         if audience not in control.audiences:
@@ -201,13 +221,15 @@ def _resolve(pack: CompiledPack, answers: Mapping[str, str], audience: str):
             else:
                 status[position] = _ANSWERED
                 levels[position] = level
-    return status, levels
+                if key in control.removes:
+                    removed.append(position)
+    return status, levels, removed
 
 
 def visible_controls(pack: CompiledPack, answers: Mapping[str, str], audience: str) -> list[str]:
     """Control ids shown to this person, in document order (audience, then applies_if;
     a condition on an unanswered or hidden control is not met)."""
-    status, _ = _resolve(pack, answers, audience)
+    status, _, _ = _resolve(pack, answers, audience)
     return [c.id for c in pack.controls if status[c.index] != _HIDDEN]
 
 
@@ -234,7 +256,9 @@ def band_for(bands: dict[str, float], exposure: float) -> str:
     return _band(ordered or ((0.0, "low"),), exposure)
 
 
-def _leaf_likelihood(node: TreeNode, levels: list[float]) -> float:
+def _leaf_likelihood(node: TreeNode, levels: list[float], removed) -> float:
+    if removed and not removed.isdisjoint(node.primary):
+        return 0.0
     p = node.p0
     for control, e in node.mitigations:
         p *= 1.0 - e * levels[control]
@@ -242,7 +266,7 @@ def _leaf_likelihood(node: TreeNode, levels: list[float]) -> float:
 
 
 def _route(
-    pack: CompiledPack, node: TreeNode, values, levels, status, out: list[RouteLeaf]
+    pack: CompiledPack, node: TreeNode, values, levels, status, removed, out: list[RouteLeaf]
 ) -> None:
     if node.op == "leaf":
         open_controls = tuple(
@@ -250,16 +274,17 @@ def _route(
             for c, _ in node.mitigations
             if status[c] in (_UNANSWERED, _UNSURE, _ANSWERED) and levels[c] < 1.0
         )
-        out.append(RouteLeaf(node.id, node.title, _leaf_likelihood(node, levels), open_controls))
+        p = _leaf_likelihood(node, levels, removed)
+        out.append(RouteLeaf(node.id, node.title, p, open_controls))
     elif node.op == "and":
         for child in node.children:
-            _route(pack, child, values, levels, status, out)
+            _route(pack, child, values, levels, status, removed, out)
     else:
         riskiest = node.children[0]
         for child in node.children[1:]:
             if values[child.folded] > values[riskiest.folded]:
                 riskiest = child
-        _route(pack, riskiest, values, levels, status, out)
+        _route(pack, riskiest, values, levels, status, removed, out)
 
 
 def evaluate(
@@ -270,23 +295,34 @@ def evaluate(
     Raises AudienceError for an audience the pack does not have and AnswerError for
     unknown control ids or answer keys. Missing answers count as unanswered (level 0).
     """
-    status, levels = _resolve(pack, answers, audience)
+    status, levels, removed_list = _resolve(pack, answers, audience)
+    removed = frozenset(removed_list)
     applicable = frozenset(
         i for i, s in enumerate(status) if s in (_UNANSWERED, _UNSURE, _ANSWERED)
     )
     scenarios = [sc for sc in pack.scenarios if audience in sc.audiences]
+    bases = [scenario_bases(sc, removed) for sc in scenarios]
     plan: tuple[PlanStep, ...] = ()
-    after = {}
+    after: dict[str, float] = {}
+    routes_after: dict[str, float] = {}
     if with_plan:
-        raw_plan, after = remediation_plan(pack.controls, scenarios, levels, applicable)
+        raw_plan, after, routes_after = remediation_plan(
+            pack.controls,
+            scenarios,
+            levels,
+            applicable,
+            [b for b, _ in bases],
+            [r for _, r in bases],
+        )
         plan = tuple(
             PlanStep(
                 controls=tuple(pack.controls[c].id for c in chosen),
                 title=" + ".join(pack.controls[c].title for c in chosen),
                 effort=sum(pack.controls[c].weight for c in chosen),
                 cuts=MappingProxyType(cuts),
+                routes=MappingProxyType(routes),
             )
-            for chosen, cuts in raw_plan
+            for chosen, cuts, routes in raw_plan
         )
 
     critical_gaps = tuple(
@@ -297,12 +333,14 @@ def evaluate(
     # A pack may say that, whatever the exposure, an unmet baseline never reads below a
     # band (the Electoral Commission's own 2021 failures must not read as "moderate").
     floor = pack.band_floor if critical_gaps else None
+    is_open = [i in applicable and levels[i] < 1.0 for i in range(len(levels))]
     scenario_results = []
-    for sc in scenarios:
-        values, _ = evaluate_nodes(sc, levels)
+    for sc, (base, route_base) in zip(scenarios, bases, strict=True):
+        values, _ = evaluate_nodes(sc, levels, base)
         exposure = values[-1]
+        open_routes = route_nodes(sc, levels, is_open, route_base)[0][-1]
         route: list[RouteLeaf] = []
-        _route(pack, sc.tree, values, levels, status, route)
+        _route(pack, sc.tree, values, levels, status, removed, route)
         cut_sets = []
         for cut in sc.cut_sets:
             if cut <= applicable:
@@ -319,6 +357,8 @@ def evaluate(
                 route=tuple(route),
                 cut_sets=tuple(cut_sets),
                 exposure_after_plan=after.get(sc.id, exposure),
+                open_routes=open_routes,
+                open_routes_after_plan=routes_after.get(sc.id, open_routes),
             )
         )
 
@@ -381,6 +421,8 @@ def result_to_dict(result: ScoreResult) -> dict:
                 ],
                 "cut_sets": [list(cut) for cut in s.cut_sets],
                 "exposure_after_plan": _r(s.exposure_after_plan),
+                "open_routes": _number(_r(s.open_routes)),
+                "open_routes_after_plan": _number(_r(s.open_routes_after_plan)),
             }
             for s in result.scenarios
         ],
@@ -404,7 +446,37 @@ def result_to_dict(result: ScoreResult) -> dict:
                 "title": step.title,
                 "effort": _number(step.effort),
                 "cuts": {sid: [_r(b), _r(a)] for sid, (b, a) in step.cuts.items()},
+                "routes": {
+                    sid: [_number(_r(b)), _number(_r(a))] for sid, (b, a) in step.routes.items()
+                },
             }
             for step in result.plan
         ],
     }
+
+
+def exposures_with_each_control(
+    pack: CompiledPack, answers: Mapping[str, str], audience: str
+) -> dict[str, dict[str, float]]:
+    """{control id: {scenario id: exposure if that one control were fully in place}}, for
+    every control the person could still raise (applicable, below full, on one of their
+    scenarios' trees); everything else as answered. The marginal value of each control
+    on its own (e.g. per-person cuts for the compliance dashboards): the cut is the
+    scenario's current exposure minus this. Pure; one path recomputation per control."""
+    status, levels, removed = _resolve(pack, answers, audience)
+    scenarios = [sc for sc in pack.scenarios if audience in sc.audiences]
+    states = [
+        evaluate_nodes(sc, levels, scenario_bases(sc, frozenset(removed))[0]) for sc in scenarios
+    ]
+    out: dict[str, dict[str, float]] = {}
+    for control in pack.controls:
+        c = control.index
+        if status[c] not in (_UNANSWERED, _UNSURE, _ANSWERED) or levels[c] >= 1.0:
+            continue
+        row = {}
+        for sc, (values, own) in zip(scenarios, states, strict=True):
+            ops = sc.control_ops.get(c)
+            row[sc.id] = values[-1] if ops is None else _root_with_one(values, own, ops, levels[c])
+        if any(c in sc.controls for sc in scenarios):
+            out[control.id] = row
+    return out

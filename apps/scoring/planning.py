@@ -1,7 +1,11 @@
-"""Evaluating folded trees, incrementally, and the greedy remediation plan.
+"""Evaluating folded trees, incrementally, and the two-phase remediation plan.
 
 Part of the pure engine (see `apps.scoring.engine`): no Django, no I/O. The hot loop
 works on plain lists of floats and tuples prepared by `apps.scoring.compiler`.
+
+Two quantities per tree: exposure (a likelihood) and open routes (the expected number
+of attack routes no blocking control has closed yet). Phase 1 of the plan closes open
+routes, phase 2 cuts exposure (see `remediation_plan`).
 """
 
 from __future__ import annotations
@@ -17,21 +21,54 @@ GAIN_TIE = 1e-12
 # missed through a route below this cuts at most CUT_EPSILON / (1 - NEARLY_CERTAIN) more
 # than its partner alone: 1e-9 of exposure, invisible at 6 decimals.
 NEARLY_CERTAIN = 1.0 - 1e-3
+# Open-route cuts at or below this are "nothing".
+ROUTE_EPSILON = 1e-9
 
 # --- evaluation ------------------------------------------------------------------------
 
 
-def evaluate_nodes(sc: CompiledScenario, levels: list[float]) -> tuple[list[float], list[float]]:
-    """Value of every folded node, and each group's own part (without child ORs)."""
+def scenario_bases(sc: CompiledScenario, removed) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The groups' base likelihoods and open-route bases once the answers that remove an
+    attack surface are applied: the groups holding a step that a removed control
+    mitigates as primary drop to 0. `removed`: control indexes."""
+    zero = {g for c in removed for g in sc.primary_groups.get(c, ())}
+    if not zero:
+        return sc.base, sc.route_base
+    return (
+        tuple(0.0 if g in zero else b for g, b in enumerate(sc.base)),
+        tuple(0.0 if g in zero else b for g, b in enumerate(sc.route_base)),
+    )
+
+
+def _ratio(touched: tuple[float, float], level: float) -> float:
+    """How a group's value scales when a control there goes from `level` to full: its
+    factor (1 - e level) / (1 - e_outer level) becomes (1 - e) / (1 - e_outer)."""
+    e, outer = touched
+    if outer:
+        return (1.0 - e) * (1.0 - outer * level) / ((1.0 - outer) * (1.0 - e * level))
+    return (1.0 - e) / (1.0 - e * level)
+
+
+def evaluate_nodes(
+    sc: CompiledScenario, levels: list[float], base: tuple[float, ...] | None = None
+) -> tuple[list[float], list[float]]:
+    """Value of every folded node, and each group's own part (without child ORs).
+    `base`: the groups' base likelihoods (default: the pack's, see `scenario_bases`)."""
     count = len(sc.is_group)
     values = [0.0] * count
     own = [1.0] * count
-    is_group, base, factors, children = sc.is_group, sc.base, sc.factors, sc.children
+    is_group, factors, children = sc.is_group, sc.factors, sc.children
+    if base is None:
+        base = sc.base
     for node in range(count):
         if is_group[node]:
             v = base[node]
-            for control, e in factors[node]:
-                v *= 1.0 - e * levels[control]
+            for control, e, outer in factors[node]:
+                level = levels[control]
+                if outer:
+                    v *= (1.0 - e * level) / (1.0 - outer * level)
+                else:
+                    v *= 1.0 - e * level
             own[node] = v
             for child in children[node]:
                 v *= values[child]
@@ -56,8 +93,8 @@ def _root_with_one(values: list[float], own: list[float], ops: tuple, level: flo
             changed[node] = 1.0 - q
             continue
         v = own[node]
-        if touched:  # the control's factor (1 - e * level) becomes (1 - e)
-            v = v * (1.0 - touched) / (1.0 - touched * level)
+        if touched is not None:  # the control's factor goes from `level` to full
+            v *= _ratio(touched, level)
         for child in kids:
             v *= changed[child]
         changed[node] = v
@@ -75,8 +112,8 @@ def _apply(changed: list[float], own: list[float], ops: tuple, level: float) -> 
             changed[node] = 1.0 - q
             continue
         v = own[node]
-        if touched:
-            v = v * (1.0 - touched) / (1.0 - touched * level)
+        if touched is not None:
+            v *= _ratio(touched, level)
             own[node] = v
         for child in kids:
             v *= changed[child]
@@ -124,28 +161,245 @@ def _sensitivities(sc: CompiledScenario, values: list[float], own: list[float]) 
     return slope
 
 
+# --- open routes -----------------------------------------------------------------------
+
+
+def route_nodes(sc: CompiledScenario, levels, is_open, route_base=None):
+    """Open routes at every folded node: (values, each group's own part, forced ORs).
+
+    A group multiplies its base (0 where a step has p0 0 or its surface is removed), the
+    blocking factors ``1 - level`` of its controls and its child ORs' values; an OR adds
+    its children's values (the expected number of open routes), except that an OR with a
+    child at exactly 1 that no open control (`is_open`, per control) can lower is
+    exactly 1: that child alone makes it certain.
+    """
+    count = len(sc.is_group)
+    values = [0.0] * count
+    own = [0.0] * count
+    lowerable = [False] * count
+    forced = [False] * count
+    is_group, children, factors = sc.is_group, sc.children, sc.route_factors
+    if route_base is None:
+        route_base = sc.route_base
+    for node in range(count):
+        kids = children[node]
+        if is_group[node]:
+            v = route_base[node]
+            low = False
+            if v:
+                for control in factors[node]:
+                    v *= 1.0 - levels[control]
+                    if is_open[control]:
+                        low = True
+            own[node] = v
+            for child in kids:
+                v *= values[child]
+                if lowerable[child]:
+                    low = True
+            lowerable[node] = low and v > 0.0
+        else:
+            v = 0.0
+            low = False
+            for child in kids:
+                child_value = values[child]
+                if child_value == 1.0 and not lowerable[child]:
+                    forced[node] = True
+                    break
+                v += child_value
+                if lowerable[child]:
+                    low = True
+            if forced[node]:
+                v, low = 1.0, False
+            lowerable[node] = low
+        values[node] = v
+    return values, own, forced
+
+
+def _route_slopes(sc: CompiledScenario, values, own, forced) -> list[float]:
+    """d(root open routes)/d(node value): the root is affine in any one node's value
+    (products and sums; a forced OR does not depend on its children)."""
+    slope = [0.0] * len(values)
+    slope[-1] = 1.0
+    is_group, children = sc.is_group, sc.children
+    for node in sc.parents_top_down:
+        s = slope[node]
+        if s == 0.0:
+            continue
+        kids = children[node]
+        if is_group[node]:
+            for child in kids:
+                rest = s * own[node]
+                for other in kids:
+                    if other != child:
+                        rest *= values[other]
+                slope[child] = rest
+        elif not forced[node]:
+            for child in kids:
+                slope[child] = s
+    return slope
+
+
+def _routes_with_one(values, own, forced, ops) -> float:
+    """Root open routes if one control were fully in place (its blocking factors 0),
+    recomputed along its precompiled paths (CompiledScenario.route_ops) only."""
+    changed = values[:]
+    for node, kids, blocks in ops:
+        if kids is None:
+            if not forced[node]:
+                total = 0.0
+                for child in blocks:
+                    total += changed[child]
+                changed[node] = total
+            continue
+        v = 0.0 if blocks else own[node]
+        if v:
+            for child in kids:
+                v *= changed[child]
+        changed[node] = v
+    return changed[-1]
+
+
+def _close_routes(scenarios, levels, remaining, weight, ids, states, route_bases):
+    """Phase 1 (see `remediation_plan`). Leaves `levels` and `remaining` as they were,
+    moves `states` (exposure) along the chosen controls, in place. Returns the steps and
+    each scenario's open routes after them."""
+    levels = list(levels)
+    is_open = [False] * len(levels)
+    for c in remaining:
+        is_open[c] = True
+    blockers = [c for c in remaining if any(c in sc.route_groups for sc in scenarios)]
+    steps: list[tuple] = []
+    steps_before: list[tuple[int, str, float]] = []  # the last step's scenarios, before it
+    while True:
+        routes = [
+            route_nodes(sc, levels, is_open, route_bases[k]) for k, sc in enumerate(scenarios)
+        ]
+        now = [values[-1] for values, _, _ in routes]
+        if steps:
+            chosen, cuts, _ = steps[-1]
+            steps[-1] = (
+                chosen,
+                cuts,
+                {sid: (before, now[k]) for k, sid, before in steps_before},
+            )
+        if not blockers:
+            break
+        slopes = [_route_slopes(sc, *routes[k]) for k, sc in enumerate(scenarios)]
+        gains = []
+        for c in blockers:
+            cut = 0.0
+            for k, sc in enumerate(scenarios):
+                groups = sc.route_groups.get(c)
+                if groups is None:
+                    continue
+                values, own, forced = routes[k]
+                if len(groups) == 1:
+                    cut += slopes[k][groups[0]] * values[groups[0]]
+                else:
+                    cut += now[k] - _routes_with_one(values, own, forced, sc.route_ops[c])
+            if cut > ROUTE_EPSILON:
+                gains.append((cut / weight[c], c))
+        # A control that cuts no open route now never will (raising others only closes
+        # more routes), so it leaves phase 1 for good.
+        blockers = [c for _, c in gains]
+        if not gains:
+            break
+        top = max(g for g, _ in gains)
+        tied = [c for g, c in gains if g >= top - GAIN_TIE]
+        if len(tied) == 1:
+            best = tied[0]
+        else:
+            best = _most_exposure_per_effort(scenarios, states, levels, tied, weight, ids)
+        touched = [k for k, sc in enumerate(scenarios) if best in sc.controls]
+        exposures = [values[-1] for values, _ in states]
+        for k in touched:
+            values, own = states[k][0][:], states[k][1][:]
+            _apply(values, own, scenarios[k].control_ops[best], levels[best])
+            states[k] = (values, own)
+        steps_before = [(k, scenarios[k].id, now[k]) for k in touched]
+        steps.append(
+            ((best,), {scenarios[k].id: (exposures[k], states[k][0][-1]) for k in touched}, {})
+        )
+        levels[best] = 1.0
+        is_open[best] = False
+        blockers.remove(best)
+    return steps, now
+
+
+def _most_exposure_per_effort(scenarios, states, levels, candidates, weight, ids) -> int:
+    """Of `candidates` (equal in open routes cut per effort), the one with the largest
+    exposure cut per effort; then the smallest control id."""
+    best, best_gain = None, -1.0
+    for c in sorted(candidates, key=ids.__getitem__):
+        cut = 0.0
+        for k, sc in enumerate(scenarios):
+            if c in sc.controls:
+                values, own = states[k]
+                cut += values[-1] - _root_with_one(values, own, sc.control_ops[c], levels[c])
+        gain = cut / weight[c]
+        if gain > best_gain + GAIN_TIE:
+            best, best_gain = c, gain
+    return best
+
+
 # --- remediation plan ------------------------------------------------------------------
 
 
-def remediation_plan(controls, scenarios, levels, applicable):
-    """Greedy plan: at each step take the single control, or the pair of controls of
-    which one cuts nothing alone (see `_pairs_to_weigh`), with the largest exposure cut
-    (summed over the person's scenarios) per unit of effort; re-evaluate; stop when
+def remediation_plan(controls, scenarios, levels, applicable, bases=None, route_bases=None):
+    """The two-phase plan (ARCHITECTURE.md §4).
+
+    Phase 1 closes ways in: while a remaining control can cut the open routes (summed
+    over the person's scenarios), take the single control with the largest cut in open
+    routes per unit of effort (ties: exposure cut per effort, then control id).
+
+    Phase 2 cuts exposure: at each step take the single control, or the pair of controls
+    of which one cuts nothing alone (see `_pairs_to_weigh`), with the largest exposure
+    cut (summed over the person's scenarios) per unit of effort; re-evaluate; stop when
     nothing cuts further (or, when only three or more controls together cut anything,
     see `_unblocking_step`).
 
     `controls` are the pack's compiled controls, `levels` the current level of each,
-    `applicable` the indexes the person may be asked to change. Returns
-    ([(control indexes, {scenario id: (before, after)})], {scenario id: final exposure}).
+    `applicable` the indexes the person may be asked to change, `bases`/`route_bases`
+    each scenario's group bases (`scenario_bases`; default the pack's). Returns
+    ([(control indexes, {scenario id: (exposure before, after)},
+    {scenario id: (open routes before, after)})], {scenario id: final exposure},
+    {scenario id: final open routes}).
     Ties in gain per effort go to the smaller control id, so the plan is deterministic.
     """
     levels = list(levels)
+    if bases is None:
+        bases = [sc.base for sc in scenarios]
+    if route_bases is None:
+        route_bases = [sc.route_base for sc in scenarios]
     weight = [c.weight for c in controls]
     ids = [c.id for c in controls]
     remaining = sorted(
         (c for c in applicable if levels[c] < 1.0 and any(c in sc.controls for sc in scenarios)),
         key=ids.__getitem__,
     )
+    states = [evaluate_nodes(sc, levels, bases[k]) for k, sc in enumerate(scenarios)]
+    steps, routes_now = _close_routes(
+        scenarios, levels, remaining, weight, ids, states, route_bases
+    )
+    for chosen, *_ in steps:
+        for c in chosen:
+            levels[c] = 1.0
+            remaining.remove(c)
+    more, after = _cut_exposure(
+        scenarios, levels, remaining, weight, ids, states, bases, routes_now
+    )
+    steps += more
+    is_open = [False] * len(levels)
+    routes_after = {
+        sc.id: route_nodes(sc, levels, is_open, route_bases[k])[0][-1]
+        for k, sc in enumerate(scenarios)
+    }
+    return steps, after, routes_after
+
+
+def _cut_exposure(scenarios, levels, remaining, weight, ids, states, bases, routes_now):
+    """Phase 2 (see `remediation_plan`), from `states` (moved along phase 1, in place).
+    `routes_now`: each scenario's open routes, which no control left here can cut."""
     # Where each control sits, per scenario: the groups it is in, with each group's fall
     # (e(1 - level) / (1 - e level) of its value) when the control is raised to full, its
     # paths, and its reach: 1 - Π(1 - fall), the most it can cut of that exposure (the
@@ -159,7 +413,7 @@ def remediation_plan(controls, scenarios, levels, applicable):
             groups = sc.control_groups.get(c)
             if groups is None:
                 continue
-            falls = tuple((g, e * (1.0 - level) / (1.0 - e * level)) for g, e in groups)
+            falls = tuple((g, 1.0 - _ratio((e, outer), level)) for g, e, outer in groups)
             untouched = 1.0
             for _, fall in falls:
                 untouched *= 1.0 - fall
@@ -184,10 +438,8 @@ def remediation_plan(controls, scenarios, levels, applicable):
     best_levels = list(levels)
     for c in remaining:
         best_levels[c] = 1.0
-    floor = sum(evaluate_nodes(sc, best_levels)[0][-1] for sc in scenarios)
-
-    states = [evaluate_nodes(sc, levels) for sc in scenarios]
-    steps: list[tuple[tuple[int, ...], dict[str, tuple[float, float]]]] = []
+    floor = sum(evaluate_nodes(sc, best_levels, bases[k])[0][-1] for k, sc in enumerate(scenarios))
+    steps: list[tuple] = []
     while remaining:
         exposures = [values[-1] for values, _ in states]
         total = sum(exposures)
@@ -308,7 +560,7 @@ def remediation_plan(controls, scenarios, levels, applicable):
             if gain > best_gain + GAIN_TIE or (gain > best_gain - GAIN_TIE and pair_ids < best_ids):
                 best, best_gain, best_ids = (a, b), gain, pair_ids
         if best is None:
-            best = _unblocking_step(scenarios, levels, remaining, floor, weight, ids)
+            best = _unblocking_step(scenarios, levels, remaining, floor, weight, ids, bases)
         # Move the state along the chosen controls' paths only.
         moved = []
         for k, sc in enumerate(scenarios):
@@ -321,14 +573,14 @@ def remediation_plan(controls, scenarios, levels, applicable):
         for c in best:
             levels[c] = 1.0
             remaining.remove(c)
-        cuts = {
-            sc.id: (exposures[k], states[k][0][-1])
-            for k, sc in enumerate(scenarios)
-            if any(c in sc.controls for c in best)
-        }
-        steps.append((best, cuts))
+        touched = [k for k, sc in enumerate(scenarios) if any(c in sc.controls for c in best)]
+        cuts = {scenarios[k].id: (exposures[k], states[k][0][-1]) for k in touched}
+        routes = {scenarios[k].id: (routes_now[k], routes_now[k]) for k in touched}
+        steps.append((best, cuts, routes))
     # Reported from a fresh evaluation, not from the states moved step by step.
-    return steps, {sc.id: evaluate_nodes(sc, levels)[0][-1] for sc in scenarios}
+    return steps, {
+        sc.id: evaluate_nodes(sc, levels, bases[k])[0][-1] for k, sc in enumerate(scenarios)
+    }
 
 
 def _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids) -> list[tuple[int, int]]:
@@ -368,7 +620,7 @@ def _pairs_to_weigh(scenarios, states, zero_gain, remaining, ids) -> list[tuple[
     return sorted(pairs, key=lambda p: (ids[p[0]], ids[p[1]]))
 
 
-def _unblocking_step(scenarios, levels, remaining, floor, weight, ids) -> tuple[int]:
+def _unblocking_step(scenarios, levels, remaining, floor, weight, ids, bases) -> tuple[int]:
     """No single control or pair cuts anything, yet exposure is above what the remaining
     controls reach together (three or more fully open routes under one OR). Find a set
     that still reaches that floor, dropping the most expensive controls first, and take
@@ -379,7 +631,8 @@ def _unblocking_step(scenarios, levels, remaining, floor, weight, ids) -> tuple[
         trial[c] = 1.0
     for c in sorted(remaining, key=lambda c: (-weight[c], ids[c])):
         trial[c] = levels[c]
-        if sum(evaluate_nodes(sc, trial)[0][-1] for sc in scenarios) - floor > CUT_EPSILON:
+        total = sum(evaluate_nodes(sc, trial, bases[k])[0][-1] for k, sc in enumerate(scenarios))
+        if total - floor > CUT_EPSILON:
             trial[c] = 1.0
         else:
             needed.remove(c)

@@ -104,7 +104,14 @@ def command_output(result: engine.ScoreResult, *, pack: Pack) -> dict:
         entry = {"control": " + ".join(step["controls"])}
         if len(step["controls"]) > 1:
             entry["controls"] = step["controls"]
-        entry.update({"title": step["title"], "effort": step["effort"], "cuts": step["cuts"]})
+        entry.update(
+            {
+                "title": step["title"],
+                "effort": step["effort"],
+                "cuts": step["cuts"],
+                "routes": step["routes"],
+            }
+        )
         plan.append(entry)
     return {
         "pack": pack.slug,
@@ -112,7 +119,10 @@ def command_output(result: engine.ScoreResult, *, pack: Pack) -> dict:
         "engine_version": data["engine_version"],
         "audience": data["audience"],
         "scenarios": [
-            {key: s[key] for key in ("id", "exposure", "score", "band", "route", "cut_sets")}
+            {
+                key: s[key]
+                for key in ("id", "exposure", "score", "band", "open_routes", "route", "cut_sets")
+            }
             for s in data["scenarios"]
         ],
         "sections": [{"id": s["id"], "coverage": s["coverage"]} for s in data["sections"]],

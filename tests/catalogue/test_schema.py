@@ -141,6 +141,31 @@ CASES = [
         "the 'unsure' answer always has level 0",
     ),
     (
+        "an answer that removes a surface below level 1",
+        lambda d: control(d, 0, 1)["answers"][1].update(removes=True),
+        f"{ACC}[1].answers[1].removes",
+        "an answer that removes the attack surface must have level 1 "
+        "(the control is as good as in place), not 0.5",
+    ),
+    (
+        "removes that is not a boolean",
+        lambda d: control(d, 0, 1)["answers"][0].update(removes="yes"),
+        f"{ACC}[1].answers[0].removes",
+        "must be true or false, not a string",
+    ),
+    (
+        "an answer that removes a surface its control is primary on nowhere",
+        lambda d: control(d, 1, 1).update(
+            answers=[
+                {"key": "yes", "label": "Yes", "level": 1},
+                {"key": "none", "label": "I have none", "level": 1, "removes": True},
+            ]
+        ),
+        f"{DEV}[1].answers[1].removes",
+        "T-DEV-02 mitigates no step as primary, so this answer would remove nothing "
+        "(removing sets the steps it mitigates as primary to 0)",
+    ),
+    (
         "unknown control in a tree",
         lambda d: leaf_r11(d)["mitigations"][0].update(control="T-ACC-09"),
         f"{TREE}.children[0].children[0].mitigations[0].control",
@@ -404,6 +429,22 @@ def test_step_phrases_and_documented_elsewhere_are_kept_and_export_back(pack_dat
     r2 = content["scenarios"][0]["tree"]["children"][1]
     assert r2["step"] == "stop a guessed password working"
     assert r2["evidence"]["kind"] == "documented-elsewhere"
+    assert validate_pack(pack_source_from_content(content)) == content
+
+
+def test_an_answer_that_removes_a_surface_is_kept_and_exported(pack_data):
+    control(pack_data, 0, 1)["answers"].append(
+        {"key": "never", "label": "I never sign in from links", "level": 1, "removes": True}
+    )
+    content = validate_pack(pack_data)
+    answers = content["sections"][0]["controls"][1]["answers"]
+    assert answers[-1] == {
+        "key": "never",
+        "label": "I never sign in from links",
+        "level": 1.0,
+        "removes": True,
+    }
+    assert "removes" not in answers[0]  # absent unless given
     assert validate_pack(pack_source_from_content(content)) == content
 
 

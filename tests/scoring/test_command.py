@@ -56,7 +56,7 @@ def test_it_prints_the_score_of_a_shipped_pack(shipped_pack, answers_file):
     assert data["audience"] == compiled.audiences[0]  # the pack's first audience
     assert [s["id"] for s in data["scenarios"]] == [s.id for s in expected.scenarios]
     first = data["scenarios"][0]
-    assert set(first) == {"id", "exposure", "score", "band", "route", "cut_sets"}
+    assert set(first) == {"id", "exposure", "score", "band", "open_routes", "route", "cut_sets"}
     assert first["exposure"] == round(expected.scenarios[0].exposure, 6)
     assert data["sections"][0] == {
         "id": expected.sections[0].id,
@@ -69,17 +69,42 @@ def test_it_prints_the_score_of_a_shipped_pack(shipped_pack, answers_file):
     assert not Score.objects.exists()  # the command only reads
 
 
-def test_a_pair_step_names_both_controls(make_pack, answers_file):
+def test_steps_say_which_ways_in_they_close(make_pack, answers_file):
     make_pack(small_pack_content())
     data = run("--pack", "test-pack@1", "--answers", answers_file({}), "--audience", "staff")
     assert data["audience"] == "staff"
-    # S first (cut 0.3 per effort 1), then the pair (0.7 × 0.81 per effort 1 + 2)
+    # A and B each block one of the two routes under the OR (0.9): two ways in. A first
+    # (effort 1), then B (effort 2), then S, which only detects (0.3).
+    assert data["scenarios"][0]["open_routes"] == 2
+    assert [step["control"] for step in data["plan"]] == ["A", "B", "S"]
+    assert [step["routes"] for step in data["plan"]] == [
+        {"s": [2, 1]},
+        {"s": [1, 0]},
+        {"s": [0, 0]},
+    ]
+    # A alone cuts no exposure while B's route is certain; B then closes it: 0.1 × 1 × 1
+    assert [step["cuts"] for step in data["plan"]] == [
+        {"s": [1.0, 1.0]},
+        {"s": [1.0, 0.19]},
+        {"s": [0.19, 0.133]},
+    ]
+
+
+def test_a_pair_step_names_both_controls(make_pack, answers_file):
+    content = small_pack_content()
+    routes = content["scenarios"][0]["tree"]["children"][0]["children"]
+    for step in routes:  # A and B now detect rather than block: no way in to close
+        step["mitigations"][0]["effectiveness"] = 0.5
+    make_pack(content)
+    data = run("--pack", "test-pack@1", "--answers", answers_file({}), "--audience", "staff")
+    # S first (cut 0.3 per effort 1), then the pair (0.7 × 0.25 per effort 1 + 2)
     single, pair = data["plan"]
     assert (single["control"], "controls" in single) == ("S", False)
     assert pair["control"] == "A + B"
     assert pair["controls"] == ["A", "B"]
     assert pair["effort"] == 3
-    assert pair["cuts"] == {"s": [0.7, 0.133]}
+    assert pair["cuts"] == {"s": [0.7, 0.525]}
+    assert pair["routes"] == {"s": [1, 1]}
 
 
 def test_the_version_can_be_chosen(make_pack, answers_file):

@@ -1,7 +1,9 @@
 """Golden tests: small hand-built trees whose numbers are worked out by hand below.
 
 Model (ARCHITECTURE.md §4): leaf p = p0 × Π(1 − e × level); OR = 1 − Π(1 − p);
-AND = Π p, with each control counted once along an AND at its strongest e.
+AND = Π p, with each control counted once along any root-to-leaf path at its strongest e.
+Open routes: blocking mitigations (e >= 0.6) as full blocks 1 − level; AND multiplies,
+OR adds, except an OR with a child at 1 that nothing remaining can lower is 1.
 """
 
 from __future__ import annotations
@@ -81,10 +83,24 @@ def test_an_or_folds_its_routes_into_a_plain_likelihood():
     # 1 − (1 − 0.4)(1 − 0.7) = 1 − 0.18 = 0.82
     tree_or = OR("r", leaf("l1", D=0.6), leaf("l2", D=0.3))
     assert exposure(controls, tree_or, {"D": "yes"}) == pytest.approx(0.82)
-    # AND(l1[D .6], OR(l2[D .3], l3 p0 .5)): the OR is 1 − (1 − 0.7)(1 − 0.5) = 0.85,
-    # a plain likelihood, so D counts again beside it: 0.4 × 0.85 = 0.34
-    tree_mixed = AND("r", leaf("l1", D=0.6), OR("o", leaf("l2", D=0.3), leaf("l3", p0=0.5)))
-    assert exposure(controls, tree_mixed, {"D": "yes"}) == pytest.approx(0.34)
+
+
+def test_common_cause_holds_along_a_whole_path():
+    controls = [control("D")]
+    # AND(l1[D .6], OR(l2[D .3], l3 p0 .5)): D is one barrier on the path to l2 too, so it
+    # counts there once, at 0.6 (engine 1 counted it again inside the OR: 0.4 × 0.85 =
+    # 0.34). l2 keeps likelihood 1 below the spine's D: OR = 1 − 0 × 0.5 = 1; 0.4 × 1.
+    tree = AND("r", leaf("l1", D=0.6), OR("o", leaf("l2", D=0.3), leaf("l3", p0=0.5)))
+    assert exposure(controls, tree, {"D": "yes"}) == pytest.approx(0.4)
+    # Stronger inside the route (0.6) than on the spine (0.3): along the path to l2 it
+    # counts at 0.6 in all, the spine's 0.7 times (1 − 0.6) / (1 − 0.3) inside.
+    # l2 = 0.4 / 0.7; OR = 1 − (1 − 0.4 / 0.7)(1 − 0.5) = 0.7857...; root 0.7 × that = 0.55
+    tree = AND("r", leaf("l1", D=0.3), OR("o", leaf("l2", D=0.6), leaf("l3", p0=0.5)))
+    assert exposure(controls, tree, {"D": "yes"}) == pytest.approx(0.55)
+    # partly (level 0.5): spine 1 − 0.15 = 0.85, inside (1 − 0.3) / 0.85; the path to l2
+    # has 0.7, the strongest barrier at that level
+    value = exposure(controls, tree, {"D": "partly"})
+    assert value == pytest.approx(0.85 * (1 - (1 - 0.7 / 0.85) * 0.5))
 
 
 def test_partly_counts_half_of_the_barrier():
@@ -118,6 +134,54 @@ def test_na_leaves_the_likelihood_unchanged_and_is_never_planned():
     assert [step.controls for step in result.plan] == [("B",)]
     section = result.sections[0]
     assert (section.applicable, section.answered) == (1, 1)  # A excluded
+
+
+FAMILY_ANSWERS = [
+    {"key": "yes", "label": "Yes", "level": 1},
+    {"key": "no", "label": "No", "level": 0},
+    {"key": "na", "label": "Does not apply", "level": "na"},
+    {"key": "alone", "label": "I live alone", "level": 1, "removes": True},
+]
+
+
+def _family_tree():
+    # OR(l1[A .9], AND(a2, l2[FAM .6 primary], l3[FAM .3 supporting, p0 .5])):
+    # route 2 goes through the household; FAM mitigates l2 as primary only.
+    supporting = leaf("l3", p0=0.5, FAM=0.3)
+    supporting["mitigations"][0]["role"] = "supporting"
+    return OR("r", leaf("l1", A=0.9), AND("a2", leaf("l2", FAM=0.6), supporting))
+
+
+def test_an_answer_that_removes_a_surface_closes_its_steps_and_na_does_not():
+    controls = [control("A"), control("FAM", answers=FAMILY_ANSWERS)]
+    # A in place: l1 = 0.1. FAM "na" (nothing known): route 2 = 1 × 0.5 = 0.5, and
+    # nobody can close it: OR = 1 − 0.9 × 0.5 = 0.55, one way in left open for good.
+    na = score(controls, _family_tree(), {"A": "yes", "FAM": "na"})
+    assert na.scenarios[0].exposure == pytest.approx(0.55)
+    assert na.scenarios[0].open_routes == 1
+    assert na.plan == ()
+    # FAM "alone" (no household): l2, which FAM mitigates as primary, is 0, and with it
+    # route 2: OR = 0.1, no way in left open.
+    alone = score(controls, _family_tree(), {"A": "yes", "FAM": "alone"})
+    assert alone.scenarios[0].exposure == pytest.approx(0.1)
+    assert alone.scenarios[0].open_routes == 0
+    assert alone.plan == ()
+    assert [leaf_.p for leaf_ in alone.scenarios[0].route] == [pytest.approx(0.1)]
+    # it counts as in place for coverage, like "yes"
+    assert alone.sections[0].coverage == 1.0
+    # and "yes" leaves the steps there, barred: route 2 = 0.5 × (1 − 0.6) = 0.2 (FAM is
+    # one barrier along the AND, at its strongest); OR = 1 − 0.9 × 0.8 = 0.28
+    yes = score(controls, _family_tree(), {"A": "yes", "FAM": "yes"})
+    assert yes.scenarios[0].exposure == pytest.approx(0.28)
+
+
+def test_a_removing_answer_must_be_fully_in_place():
+    answers = [
+        {"key": "yes", "label": "Yes", "level": 1},
+        {"key": "gone", "label": "Gone", "level": 0.5, "removes": True},
+    ]
+    with pytest.raises(PackError, match="removes, so its level must be 1"):
+        score([control("A", answers=answers)], leaf("l", A=0.9), {})
 
 
 # --- who sees what ----------------------------------------------------------------------
@@ -272,50 +336,112 @@ def test_cut_sets_name_the_controls_that_block_every_route():
 
 def test_plan_ranks_cut_per_effort_and_reports_what_each_step_cuts():
     controls = [control("CHEAP", effort="low"), control("DEAR", effort="high")]
-    # AND(l1[CHEAP .5], l2[DEAR .9]), root 1.0.
-    # CHEAP: 1 → 0.5, cut 0.5 per effort 1 = 0.5; DEAR: 1 → 0.1, cut 0.9 / 4 = 0.225
-    tree = AND("r", leaf("l1", CHEAP=0.5), leaf("l2", DEAR=0.9))
+    # AND(l1[CHEAP .3], l2[DEAR .5]), root 1.0; neither blocks, so no route to close.
+    # CHEAP: 1 → 0.7, cut 0.3 per effort 1 = 0.3; DEAR: 1 → 0.5, cut 0.5 / 4 = 0.125
+    tree = AND("r", leaf("l1", CHEAP=0.3), leaf("l2", DEAR=0.5))
     plan = score(controls, tree, {}).plan
     assert [step.controls for step in plan] == [("CHEAP",), ("DEAR",)]
-    assert plan[0].cuts["s"] == pytest.approx((1.0, 0.5))
-    # then DEAR: 0.5 → 0.5 × 0.1 = 0.05
-    assert plan[1].cuts["s"] == pytest.approx((0.5, 0.05))
+    assert plan[0].cuts["s"] == pytest.approx((1.0, 0.7))
+    # then DEAR: 0.7 → 0.7 × 0.5 = 0.35
+    assert plan[1].cuts["s"] == pytest.approx((0.7, 0.35))
     assert (plan[0].effort, plan[1].effort) == (1, 4)
+    assert dict(plan[0].routes) == {"s": (1, 1)}  # one open route, nothing closes it
+
+
+def test_closing_a_way_in_comes_before_cutting_exposure():
+    controls = [control("CHEAP", effort="low"), control("DEAR", effort="high")]
+    # AND(l1[CHEAP .5], l2[DEAR .9]). By exposure alone CHEAP (0.5 per effort) beats
+    # DEAR (0.9 / 4), but DEAR blocks the one route (0.9 >= 0.6): phase 1 takes it first.
+    tree = AND("r", leaf("l1", CHEAP=0.5), leaf("l2", DEAR=0.9))
+    result = score(controls, tree, {})
+    assert result.scenarios[0].open_routes == 1
+    assert result.scenarios[0].open_routes_after_plan == 0
+    plan = result.plan
+    assert [step.controls for step in plan] == [("DEAR",), ("CHEAP",)]
+    assert plan[0].cuts["s"] == pytest.approx((1.0, 0.1))
+    assert dict(plan[0].routes) == {"s": (1, 0)}
+    assert plan[1].cuts["s"] == pytest.approx((0.1, 0.05))
+    assert dict(plan[1].routes) == {"s": (0, 0)}
+
+
+def test_open_routes_add_under_an_or_and_multiply_under_an_and():
+    controls = [control(c) for c in "ABCDE"]
+    # AND(OR(l1[A .9], l2[B .6]), OR(l3[C .9], l4[D .7], l5[E .5 not blocking])): the
+    # second OR's l5 is certain and nothing blocks it: that OR is exactly 1. 2 × 1 = 2.
+    tree = AND(
+        "r",
+        OR("o1", leaf("l1", A=0.9), leaf("l2", B=0.6)),
+        OR("o2", leaf("l3", C=0.9), leaf("l4", D=0.7), leaf("l5", E=0.5)),
+    )
+    result = score(controls, tree, {})
+    assert result.scenarios[0].open_routes == 2
+    # B partly: its route is half open. C and D block nothing that matters.
+    result = score(controls, tree, {"B": "partly"})
+    assert result.scenarios[0].open_routes == 1.5
+    assert [step.controls for step in result.plan][:2] == [("A",), ("B",)]
+    assert [dict(step.routes) for step in result.plan][:2] == [{"s": (1.5, 0.5)}, {"s": (0.5, 0)}]
+
+
+def test_phase_one_ties_go_to_the_larger_exposure_cut_then_the_id():
+    controls = [control("B"), control("A"), control("Z")]
+    # OR(l1[B .9], l2[A .7], l3[Z .7]): each closes one of three ways in at effort 1.
+    # Exposure cuts are all 0 while two other routes are certain, so the id decides: A.
+    # Then B and Z each close one of two; closing either leaves one certain route, so
+    # exposure again ties: B.
+    tree = OR("r", leaf("l1", B=0.9), leaf("l2", A=0.7), leaf("l3", Z=0.7))
+    plan = score(controls, tree, {}).plan
+    assert [step.controls for step in plan] == [("A",), ("B",), ("Z",)]
+    # AND(l1[A .6], l2[B .9 and Z .7]) with one route: A and B each close it; B cuts
+    # more exposure (0.9 against 0.6), so B comes first although A sorts first.
+    tree = AND("r", leaf("l1", A=0.6), leaf("l2", B=0.9, Z=0.7))
+    plan = score(controls, tree, {}).plan
+    assert plan[0].controls == ("B",)
 
 
 def test_plan_weighs_pairs_that_cut_nothing_alone_at_every_step():
     controls = [control("A"), control("B"), control("S")]
-    # AND(OR(l1[A .9], l2[B .9]), l3[S .2]), root 1.0: two fully open routes.
-    # A alone: OR = 1 − (1 − 0.1)(1 − 1) = 1, no cut; B alone likewise.
-    # S alone: 1 → 0.8, cut 0.2 per effort 1 = 0.2.
-    # A + B: OR = 1 − 0.9 × 0.9 = 0.19, cut 0.81 per effort 2 = 0.405 -> first.
-    tree = AND("r", OR("o", leaf("l1", A=0.9), leaf("l2", B=0.9)), leaf("l3", S=0.2))
+    # AND(OR(l1[A .5], l2[B .5]), l3[S .1]), root 1.0: two fully open routes that no
+    # control blocks (0.5 < 0.6), so phase 2 from the start.
+    # A alone: OR = 1 − (1 − 0.5)(1 − 1) = 1, no cut; B alone likewise.
+    # S alone: 1 → 0.9, cut 0.1 per effort 1 = 0.1.
+    # A + B: OR = 1 − 0.5 × 0.5 = 0.75, cut 0.25 per effort 2 = 0.125 -> first.
+    tree = AND("r", OR("o", leaf("l1", A=0.5), leaf("l2", B=0.5)), leaf("l3", S=0.1))
     result = score(controls, tree, {})
     assert [step.controls for step in result.plan] == [("A", "B"), ("S",)]
-    assert result.plan[0].cuts["s"] == pytest.approx((1.0, 0.19))
+    assert result.plan[0].cuts["s"] == pytest.approx((1.0, 0.75))
     assert result.plan[0].effort == 2
-    # then S: 0.19 → 0.19 × 0.8 = 0.152
-    assert result.plan[1].cuts["s"] == pytest.approx((0.19, 0.152))
-    assert result.scenarios[0].exposure_after_plan == pytest.approx(0.152)
+    # then S: 0.75 → 0.75 × 0.9 = 0.675
+    assert result.plan[1].cuts["s"] == pytest.approx((0.75, 0.675))
+    assert result.scenarios[0].exposure_after_plan == pytest.approx(0.675)
 
 
 def test_a_single_that_beats_the_pair_per_effort_goes_first():
     controls = [control("A", effort="high"), control("B", effort="high"), control("S")]
-    # same tree; the pair now costs 8: 0.81 / 8 ≈ 0.101 < S's 0.2 / 1
-    tree = AND("r", OR("o", leaf("l1", A=0.9), leaf("l2", B=0.9)), leaf("l3", S=0.2))
+    # same tree; the pair now costs 8: 0.25 / 8 ≈ 0.031 < S's 0.1 / 1
+    tree = AND("r", OR("o", leaf("l1", A=0.5), leaf("l2", B=0.5)), leaf("l3", S=0.1))
     result = score(controls, tree, {})
     assert [step.controls for step in result.plan] == [("S",), ("A", "B")]
 
 
 def test_three_open_routes_still_close_to_the_minimum():
     controls = [control(c) for c in "ABC"]
-    # OR(l1[A .9], l2[B .9], l3[C .9]): no single and no pair cuts anything.
-    # The plan still reaches the minimum 1 − 0.9³ = 0.271: it takes A (cheapest,
-    # first by id; cuts nothing yet), then the pair B + C closes the rest.
-    tree = OR("r", leaf("l1", A=0.9), leaf("l2", B=0.9), leaf("l3", C=0.9))
+    # OR(l1[A .5], l2[B .5], l3[C .5]): none blocks, and no single and no pair cuts
+    # anything. The plan still reaches the minimum 1 − 0.5³ = 0.875: it takes A
+    # (cheapest, first by id; cuts nothing yet), then the pair B + C closes the rest.
+    tree = OR("r", leaf("l1", A=0.5), leaf("l2", B=0.5), leaf("l3", C=0.5))
     result = score(controls, tree, {})
     assert [step.controls for step in result.plan] == [("A",), ("B", "C")]
     assert result.plan[0].cuts["s"] == pytest.approx((1.0, 1.0))
+    assert result.scenarios[0].exposure_after_plan == pytest.approx(0.875)
+    # Blocking (0.9): each closes one of three ways in, one at a time, in phase 1.
+    tree = OR("r", leaf("l1", A=0.9), leaf("l2", B=0.9), leaf("l3", C=0.9))
+    result = score(controls, tree, {})
+    assert [step.controls for step in result.plan] == [("A",), ("B",), ("C",)]
+    assert [dict(step.routes) for step in result.plan] == [
+        {"s": (3, 2)},
+        {"s": (2, 1)},
+        {"s": (1, 0)},
+    ]
     assert result.scenarios[0].exposure_after_plan == pytest.approx(0.271)
 
 
@@ -406,6 +532,7 @@ def test_result_to_dict_is_json_with_rounded_floats_in_a_fixed_order():
         "pack", "version", "engine_version", "audience", "scenarios", "sections",
         "baseline_met", "critical_gaps", "find_out", "unanswered", "plan",
     ]  # fmt: skip
+    assert ENGINE_VERSION == "2.0.0"
     assert data["engine_version"] == ENGINE_VERSION
     # l1 = 1 × (1 − 1/3) = 2/3, l2 = 1 (B unanswered): OR = 1
     (scenario_data,) = data["scenarios"]
@@ -419,4 +546,7 @@ def test_result_to_dict_is_json_with_rounded_floats_in_a_fixed_order():
     assert step["controls"] == ["B"]
     # B alone: l2 = 0.5, OR = 1 − (1/3)(1/2) = 5/6
     assert step["cuts"] == {"s": [1.0, round(5 / 6, 6)]}
+    # nothing blocks (1/3 and 0.5 are below 0.6): one way in, which stays open
+    assert (scenario_data["open_routes"], scenario_data["open_routes_after_plan"]) == (1, 1)
+    assert step["routes"] == {"s": [1, 1]}
     assert json.loads(json.dumps(data)) == data

@@ -1,11 +1,15 @@
 """Properties of the engine (ARCHITECTURE.md §4), on random trees and on the real packs.
 
-- exposure stays in [0, 1] and equals a naive evaluation written from the spec;
-- raising any answer's level never raises any exposure;
+- exposure stays in [0, 1] and equals a naive evaluation written from the spec (common
+  cause along a whole path; answers that remove an attack surface), and so do the open
+  routes;
+- raising any answer's level never raises any exposure, nor any open routes;
 - the plan never proposes an implemented, inapplicable, hidden or `na` control;
 - following the plan gives the minimum reachable exposure (every candidate in place),
   including when routes are fully open side by side under an OR;
-- every step is the best single, or the best pair in which a control cuts nothing alone,
+- open routes never rise along the plan, and reach their minimum;
+- every phase-1 step is the single with the largest open-routes cut per effort, every
+  phase-2 step the best exposure single or pair in which a control cuts nothing alone,
   by brute force;
 - the result is the same across runs and across PYTHONHASHSEED values.
 """
@@ -32,12 +36,23 @@ from tests.scoring.reference import (
     reference_exposure,
     reference_gains,
     reference_levels,
+    reference_open_routes,
+    reference_route_gains,
     total_exposure,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 LEVEL = {"yes": 1.0, "partly": 0.5, "no": 0.0, "unsure": 0.0, None: 0.0}
 ANSWER_CHOICES = ["yes", "partly", "no", "unsure", "na", None]
+# A control whose surface may be absent ("no home router of my own").
+REMOVING_SCALE = [
+    {"key": "yes", "label": "Yes", "level": 1.0},
+    {"key": "partly", "label": "Partly", "level": 0.5},
+    {"key": "no", "label": "No", "level": 0.0},
+    {"key": "unsure", "label": "Not sure", "level": 0.0},
+    {"key": "na", "label": "Does not apply", "level": "na"},
+    {"key": "absent", "label": "I have none", "level": 1.0, "removes": True},
+]
 EFFECTIVENESS = st.sampled_from([0.3, 0.5, 0.9, 1.0]) | st.floats(0.0, 1.0)
 P0 = st.sampled_from([1.0, 1.0, 1.0, 0.9, 0.5]) | st.floats(0.0, 1.0)
 REAL_PACKS = all_pack_contents()
@@ -80,6 +95,8 @@ def random_cases(draw, traps=False):
             kw["audiences"] = ["office"]
         if gates and draw(st.integers(0, 3)) == 0:
             kw["applies_if"] = draw(_condition(gates))
+        if draw(st.integers(0, 3)) == 0:
+            kw["answers"] = REMOVING_SCALE
         controls.append(control(cid, **kw))
     counter = itertools.count()
 
@@ -118,10 +135,11 @@ def random_cases(draw, traps=False):
         scenarios.append(scenario("second", node(0), audiences=audiences))
     content = pack(controls, scenarios)
     answers = {}
+    removing = {c["id"] for c in controls if c.get("answers") == REMOVING_SCALE}
     for c in gates + ids:
         if c.startswith("T"):
             continue  # the trap's controls stay open (unanswered)
-        choice = draw(st.sampled_from(ANSWER_CHOICES))
+        choice = draw(st.sampled_from(ANSWER_CHOICES + (["absent"] if c in removing else [])))
         if choice is not None:
             answers[c] = choice
     return content, answers, draw(st.sampled_from(["parliamentarian", "office"]))
@@ -217,14 +235,19 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 def test_exposure_is_a_probability_and_matches_the_naive_model(case):
     content, answers, audience = case
     result = evaluate(_compiled(content), answers, audience)
-    levels, _ = reference_levels(content, answers, audience)
+    removed = set()
+    levels, candidates = reference_levels(content, answers, audience, removed=removed)
     scenarios = person_scenarios(content, audience)
     assert [s.id for s in result.scenarios] == [s["id"] for s in scenarios]
     for got, raw in zip(result.scenarios, scenarios, strict=True):
         assert 0.0 <= got.exposure <= 1.0
         assert 0.0 <= got.exposure_after_plan <= got.exposure + 1e-12
-        assert got.exposure == pytest.approx(reference_exposure(raw["tree"], levels), abs=1e-12)
+        expected = reference_exposure(raw["tree"], levels, removed)
+        assert got.exposure == pytest.approx(expected, abs=1e-12)
         assert abs(got.score - got.exposure * 100) <= 0.5
+        routes = reference_open_routes(raw["tree"], levels, candidates, removed)
+        assert got.open_routes == pytest.approx(routes, abs=1e-9)
+        assert 0.0 <= got.open_routes_after_plan <= got.open_routes + 1e-9
 
 
 @FAST
@@ -247,6 +270,7 @@ def test_raising_an_answer_never_raises_any_exposure(case, data):
     after = evaluate(compiled, raised, audience, with_plan=False)
     for b, a in zip(before.scenarios, after.scenarios, strict=True):
         assert a.exposure <= b.exposure + 1e-12
+        assert a.open_routes <= b.open_routes + 1e-9
 
 
 @FAST
@@ -277,11 +301,14 @@ def test_following_the_plan_reaches_the_minimum_reachable_exposure(case):
     compiled = _compiled(content)
     result = evaluate(compiled, answers, audience)
     scenarios = person_scenarios(content, audience)
-    levels, candidates = reference_levels(content, answers, audience)
+    removed = set()
+    levels, candidates = reference_levels(content, answers, audience, removed=removed)
     best = {**levels, **dict.fromkeys(candidates, 1.0)}
     for got, raw in zip(result.scenarios, scenarios, strict=True):
-        floor = reference_exposure(raw["tree"], best)
+        floor = reference_exposure(raw["tree"], best, removed)
         assert got.exposure_after_plan == pytest.approx(floor, abs=ALL_FULL_TOLERANCE)
+        fewest = reference_open_routes(raw["tree"], best, (), removed)
+        assert got.open_routes_after_plan == pytest.approx(fewest, abs=1e-9)
     # and doing it: answer every planned control "fully in place"
     full_key = {
         cid: next(k for k, lv in scale.items() if lv == 1.0)
@@ -297,16 +324,68 @@ def test_following_the_plan_reaches_the_minimum_reachable_exposure(case):
     assert followed.plan == ()
 
 
-def test_the_trap_of_two_fully_open_routes_is_closed_by_a_pair():
-    # Both routes certain; each control closes one. Neither alone cuts anything.
+def test_two_fully_open_routes_are_closed_one_by_one():
+    # Both routes certain; each control closes one. Neither alone cuts exposure, but
+    # each closes one of the two ways in: phase 1 takes the cheaper first.
     content = pack(
         [control("A"), control("B", effort="medium")],
         [scenario("s", OR("r", leaf("l1", A=0.95), leaf("l2", B=0.95)))],
     )
     result = evaluate(compile_pack(content), {}, "parliamentarian")
-    assert [step.controls for step in result.plan] == [("A", "B")]
+    assert [step.controls for step in result.plan] == [("A",), ("B",)]
+    assert [dict(step.routes) for step in result.plan] == [{"s": (2, 1)}, {"s": (1, 0)}]
+    assert result.plan[0].cuts["s"] == pytest.approx((1.0, 1.0))
     # 1 − 0.95² = 0.0975 remains; 1 − (1 − 0.05)(1 − 0.05) = 0.0975
     assert result.scenarios[0].exposure_after_plan == pytest.approx(0.0975)
+
+
+def test_the_or_trap_a_route_nobody_can_block_makes_its_or_exactly_one():
+    # AND(OR(l1 unblockable, l2[A .9]), OR(l3[B .9], l4[C .9])): the first OR is certain
+    # whatever A does, so it counts 1 (not 2) and A closes no way in: 1 × 2 = 2 open
+    # routes, closed by B and C. A cuts nothing at all, so it is never proposed.
+    content = pack(
+        [control("A"), control("B"), control("C")],
+        [
+            scenario(
+                "s",
+                AND(
+                    "r",
+                    OR("o1", leaf("l1"), leaf("l2", A=0.9)),
+                    OR("o2", leaf("l3", B=0.9), leaf("l4", C=0.9)),
+                ),
+            )
+        ],
+    )
+    result = evaluate(compile_pack(content), {}, "parliamentarian")
+    assert result.scenarios[0].open_routes == 2
+    assert [step.controls for step in result.plan] == [("B",), ("C",)]
+    assert [dict(step.routes) for step in result.plan] == [{"s": (2, 1)}, {"s": (1, 0)}]
+    # Without the trap rule the first OR would add up to 2, and A would seem to close
+    # half of the four ways in.
+
+
+@FAST
+@given(CASES)
+def test_open_routes_never_rise_along_the_plan_and_match_the_naive_model(case):
+    content, answers, audience = case
+    result = evaluate(_compiled(content), answers, audience)
+    scenarios = person_scenarios(content, audience)
+    removed = set()
+    levels, candidates = reference_levels(content, answers, audience, removed=removed)
+    candidates &= _on_trees(scenarios)
+    now = {s.id: s.open_routes for s in result.scenarios}
+    for step in result.plan:
+        for c in step.controls:
+            levels[c] = 1.0
+            candidates.discard(c)
+        for raw in scenarios:
+            expected = reference_open_routes(raw["tree"], levels, candidates, removed)
+            assert expected <= now[raw["id"]] + 1e-9  # never rises
+            if raw["id"] in step.routes:
+                before, after = step.routes[raw["id"]]
+                assert before == pytest.approx(now[raw["id"]], abs=1e-9)
+                assert after == pytest.approx(expected, abs=1e-9)
+            now[raw["id"]] = expected
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -319,14 +398,24 @@ def test_every_step_is_the_best_single_or_pair_by_brute_force(case):
     content, answers, audience = case
     result = evaluate(_compiled(content), answers, audience)
     scenarios = person_scenarios(content, audience)
-    levels, candidates = reference_levels(content, answers, audience)
+    removed = set()
+    levels, candidates = reference_levels(content, answers, audience, removed=removed)
     candidates &= _on_trees(scenarios)
-    floor = total_exposure(scenarios, {**levels, **dict.fromkeys(candidates, 1.0)})
+    floor = total_exposure(scenarios, {**levels, **dict.fromkeys(candidates, 1.0)}, removed)
     for step in result.plan:
-        singles, pairs = reference_gains(content, scenarios, levels, candidates)
+        chosen = tuple(sorted(step.controls))
+        routes = reference_route_gains(content, scenarios, levels, candidates, removed)
+        if max(routes.values(), default=0.0) > 1e-9:
+            # phase 1: the single closing the most open routes per effort
+            assert len(chosen) == 1
+            assert routes[chosen[0]] >= max(routes.values()) - 1e-9
+            for c in chosen:
+                levels[c] = 1.0
+                candidates.discard(c)
+            continue
+        singles, pairs = reference_gains(content, scenarios, levels, candidates, removed)
         options = {**singles, **pairs}
         best = max(options.values(), default=0.0)
-        chosen = tuple(sorted(step.controls))
         if best > 1e-12:
             assert chosen in options, (
                 f"{chosen} is not a single, nor a pair with a control that cuts nothing alone"
@@ -335,13 +424,22 @@ def test_every_step_is_the_best_single_or_pair_by_brute_force(case):
         else:
             # nothing cuts alone or in pairs, yet the floor is not reached: one control
             assert len(chosen) == 1
-            assert total_exposure(scenarios, levels) > floor + 1e-12
+            assert total_exposure(scenarios, levels, removed) > floor + 1e-12
         for c in chosen:
             levels[c] = 1.0
             candidates.discard(c)
-    singles, pairs = reference_gains(content, scenarios, levels, candidates)
+    singles, pairs = reference_gains(content, scenarios, levels, candidates, removed)
     assert max({**singles, **pairs}.values(), default=0.0) <= 1e-12
-    assert total_exposure(scenarios, levels) == pytest.approx(floor, abs=ALL_FULL_TOLERANCE)
+    assert (
+        max(
+            reference_route_gains(content, scenarios, levels, candidates, removed).values(),
+            default=0.0,
+        )
+        <= 1e-9
+    )
+    assert total_exposure(scenarios, levels, removed) == pytest.approx(
+        floor, abs=ALL_FULL_TOLERANCE
+    )
 
 
 @FAST

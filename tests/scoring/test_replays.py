@@ -6,57 +6,19 @@ is a guess, and the tests check that the conclusions do not hinge on those guess
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from apps.scoring import engine
 from apps.scoring.services import score_record
 from tests.scoring.packs import shipped_pack_content
+from tests.scoring.personas import COMMISSION_2021
 
 ICO_PAIR = {"O-ID-04", "E-VM-02"}  # "highly likely this breach would not have happened"
 
-# The Electoral Commission, August 2021 (DOMAIN.md §4).
-COMMISSION_2021 = {
-    # ICO: fixes for ProxyShell released April/May 2021 were not applied.
-    "E-VM-02": "no",
-    # On-premises Exchange 2016 reachable from the internet (OWA/Autodiscover).
-    "E-VM-04": "no",
-    # Failed Cyber Essentials in Aug 2021: ~200 laptops on out-of-support Windows 10.
-    "E-VM-03": "no",
-    "O-DV-01": "no",
-    # ICO: many accounts kept service-desk-issued passwords, one compromised account too.
-    "O-ID-04": "no",
-    "E-AC-03": "no",
-    # MFA was only being rolled out in October 2022, when it exposed the intruders.
-    "E-AC-01": "no",
-    # No 24/7 monitoring until after the breach; spam from Exchange noticed by a member
-    # of staff, not by an alert; the Oct 2021 incident treated as isolated, not scoped.
-    "E-MO-02": "no",
-    "E-MO-03": "no",
-    "E-IR-01": "no",
-    "E-VM-05": "no",
-    # Joined NCSC Early Warning only as part of the remediation.
-    "E-MO-04": "no",
-    # Register copies for 2014-2022 were on the reachable servers.
-    "E-DS-01": "no",
-    # No annual independent assurance: failed CE in 2021, did not take it in 2022.
-    "E-GV-01": "no",
-    # Not documented either way: a plausible middling posture.
-    "E-VM-01": "no",
-    "O-ID-02": "partly",
-    "O-ID-03": "unsure",
-    "E-AC-02": "no",
-    "E-MO-01": "partly",
-    "E-IR-02": "no",
-    "E-DS-02": "no",
-    "E-NW-01": "no",
-    "O-EM-01": "partly",
-    "O-EM-02": "partly",
-    "O-EM-03": "no",
-    "O-TR-01": "partly",
-    "O-DV-02": "no",
-    "E-GV-02": "no",
-    "E-SC-01": "partly",
-}
 COMMISSION_UNDOCUMENTED = (
     "E-VM-01", "O-ID-02", "O-ID-03", "E-AC-02", "E-MO-01", "E-IR-02", "E-DS-02",
     "E-NW-01", "O-EM-01", "O-EM-02", "O-EM-03", "O-TR-01", "O-DV-02", "E-GV-02", "E-SC-01",
@@ -102,12 +64,59 @@ def test_the_commissions_2021_posture_is_critical(commission):
     assert {"O-ID-04", "E-VM-02", "E-AC-01"} <= set(result.critical_gaps)
 
 
+def _first_two(result) -> set[str]:
+    """The controls of the plan's first two steps (engine 2 closes ways in one control
+    at a time; engine 1 proposed the ICO's pair as one step)."""
+    first, second = result.plan[:2]
+    assert len(first.controls) == len(second.controls) == 1
+    return {*first.controls, *second.controls}
+
+
 def test_the_2021_plan_starts_with_initial_passwords_and_patching(commission):
     result = engine.evaluate(commission, COMMISSION_2021, "election_official")
-    first = result.plan[0]
-    assert set(first.controls) == ICO_PAIR
-    before, after = first.cuts["ec-compromise"]
+    assert _first_two(result) == ICO_PAIR
+    first, second = result.plan[:2]
+    # initial passwords first: cheap, and it closes both password routes (into webmail,
+    # and to domain credentials); then patching closes the last way in
+    assert first.controls == ("O-ID-04",)
+    routes_before, routes_between = first.routes["ec-compromise"]
+    assert routes_between < routes_before
+    assert second.routes["ec-compromise"][1] == 0
+    before = first.cuts["ec-compromise"][0]
+    after = second.cuts["ec-compromise"][1]
     assert after < before / 2  # the pair more than halves the exposure on its own
+
+
+def _mitigations(node):
+    yield from node.get("mitigations", [])
+    for child in node.get("children", []):
+        yield from _mitigations(child)
+
+
+EC_CONTENT = shipped_pack_content("election-bodies")
+EC_MITIGATIONS = sum(len(list(_mitigations(s["tree"]))) for s in EC_CONTENT["scenarios"])
+
+
+# A result that holds only at the exact calibrated numbers is tuning, not a model: every
+# effectiveness of the shipped pack moves by up to 25 % either way, independently. The
+# examples are derandomised (a fixed seed, no example database), so the run is the same
+# everywhere.
+@settings(
+    max_examples=150,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.lists(st.floats(0.75, 1.25), min_size=EC_MITIGATIONS, max_size=EC_MITIGATIONS))
+def test_the_2021_plan_survives_calibration_jitter(factors):
+    content = copy.deepcopy(EC_CONTENT)
+    jitter = iter(factors)
+    for scenario in content["scenarios"]:
+        for mitigation in _mitigations(scenario["tree"]):
+            mitigation["effectiveness"] = min(1.0, mitigation["effectiveness"] * next(jitter))
+    result = engine.evaluate(engine.compile_pack(content), COMMISSION_2021, "election_official")
+    assert _first_two(result) == ICO_PAIR
 
 
 def test_the_ico_pair_and_the_commissions_own_fix_are_cut_sets(commission):
@@ -124,7 +133,7 @@ def test_the_2021_conclusions_do_not_hinge_on_undocumented_answers(commission, c
         commission, {**COMMISSION_2021, control_id: answer}, "election_official"
     )
     assert _scenario(result, "ec-compromise").band == "critical"
-    assert set(result.plan[0].controls) == ICO_PAIR
+    assert _first_two(result) == ICO_PAIR
 
 
 def test_the_commission_after_its_remediation_is_low(commission):
@@ -189,4 +198,7 @@ def test_a_stored_commission_assessment_scores_critical(shipped_pack, assessment
     score = score_record(assessment=assessment)
     assert score.bands == {"ec-compromise": "critical"}
     assert score.baseline_met is False
-    assert set(score.result["plan"][0]["controls"]) == ICO_PAIR
+    first, second = score.result["plan"][:2]
+    assert {*first["controls"], *second["controls"]} == ICO_PAIR
+    assert score.result["scenarios"][0]["open_routes"] > 0
+    assert second["routes"]["ec-compromise"][1] == 0

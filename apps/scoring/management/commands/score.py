@@ -1,6 +1,7 @@
 """manage.py score --pack ID[@VERSION] --answers FILE.json [--audience AUDIENCE]
 
-Scores a file of answers against a loaded pack and prints one JSON object: exposures,
+Scores a file of answers against a loaded pack and prints one JSON object: exposures and
+open routes (ways in no blocking control has closed) per scenario,
 routes, cut sets, section coverage, the baseline flag and the remediation plan.
 Bad input (missing or malformed file, unknown pack, audience, control or answer key)
 exits with status 2 and says what is wrong; nothing is written.
