@@ -15,6 +15,7 @@ from apps.scoring.selectors import (
     compiled_pack_for,
     score_latest_for_assessment,
 )
+from apps.scoring.wording import ways_in_closed, ways_in_open
 
 PLAN_SHOWN = 5
 
@@ -90,6 +91,11 @@ def results_view(*, assessment) -> dict:
             "floor": band_floor_note(
                 content=score.pack.content, scenario=s, baseline_met=result["baseline_met"]
             ),
+            # engine 2 and later; a score stored by engine 1 has no open routes
+            "ways_in": ways_in_open(s["open_routes"]) if "open_routes" in s else "",
+            "ways_in_after_plan": ways_in_open(s["open_routes_after_plan"])
+            if "open_routes_after_plan" in s
+            else "",
             "element_id": f"gauge-{index}",
             "chart_id": f"exposure-chart-{index}",
         }
@@ -131,6 +137,12 @@ def results_view(*, assessment) -> dict:
                     }
                     for sid, (before, after) in step["cuts"].items()
                 ],
+                # "closes 1 of 3 ways in" per scenario where the step closes any
+                "ways_in": [
+                    {"title": titles.get(sid, sid), "text": ways_in_closed(before, after)}
+                    for sid, (before, after) in step.get("routes", {}).items()
+                    if ways_in_closed(before, after)
+                ],
             }
         )
     stories = []
@@ -166,6 +178,7 @@ def results_view(*, assessment) -> dict:
         )
     return {
         "score": score,
+        "closes_routes_first": any("routes" in step for step in result["plan"]),
         "gauges": gauges,
         "coverage": coverage,
         "baseline_met": result["baseline_met"],

@@ -23,6 +23,7 @@ from apps.assessments.selectors import answer_keys, answers_for_assessment, visi
 from apps.reports.fetcher import ASSET_BASE_URL, ReportAssetFetcher
 from apps.reports.glossary import GLOSSARY
 from apps.scoring.selectors import band_floor_note
+from apps.scoring.wording import ways_in_closed, ways_in_open
 
 STYLESHEET = "reports/report.css"
 SUMMARY_ACTIONS = 3
@@ -87,12 +88,23 @@ def _plan(result: dict, controls: dict, sources: dict, scenario_titles: dict) ->
             }
             for scenario_id, (before, after) in step.get("cuts", {}).items()
         ]
+        # engine 2: "closes 1 of 3 ways in" (a step stored by engine 1 has no routes)
+        ways_in = [
+            (
+                f"{scenario_titles.get(scenario_id, scenario_id)}: {ways_in_closed(before, after)}"
+                if len(scenario_titles) > 1
+                else ways_in_closed(before, after)
+            )
+            for scenario_id, (before, after) in step.get("routes", {}).items()
+            if ways_in_closed(before, after)
+        ]
         steps.append(
             {
                 "number": number,
                 "title": step["title"],
                 "controls": parts,
                 "cuts": cuts,
+                "ways_in": ways_in,
                 # Worded as on the results page: "low and medium".
                 "effort": " and ".join(
                     sorted({part["effort"] for part in parts if part["effort"]})
@@ -126,6 +138,12 @@ def _scenarios(result: dict, content: dict, controls: dict) -> list[dict]:
                 "exposure": scenario["exposure"],
                 "exposure_after_plan": scenario["exposure_after_plan"],
                 "score_after_plan": _percent(scenario["exposure_after_plan"]),
+                "ways_in": ways_in_open(scenario["open_routes"])
+                if "open_routes" in scenario
+                else "",
+                "ways_in_after_plan": ways_in_open(scenario["open_routes_after_plan"])
+                if "open_routes_after_plan" in scenario
+                else "",
                 "bands": pack_scenario.get("bands", {}),
                 "floor": band_floor_note(
                     content=content,
@@ -208,6 +226,7 @@ def report_document(report) -> dict:
         "find_out": [controls.get(c, {}).get("title", c) for c in result.get("find_out", [])],
         "top_actions": plan[:SUMMARY_ACTIONS],
         "plan": plan,
+        "closes_routes_first": any("routes" in step for step in result.get("plan", [])),
         "answer_sections": _answer_table(assessment),
         "sources": list(sources.values()),
         "glossary": GLOSSARY,

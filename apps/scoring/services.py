@@ -120,3 +120,28 @@ def score_current_for_many(*, assessments: Sequence) -> dict[int, Score]:
         if digests.get(score.assessment_id) == score.answers_sha256:
             current[score.assessment_id] = score
     return current
+
+
+def score_rescore_submitted(*, pack_slug: str | None = None, batch_size: int = BULK_BATCH_SIZE):
+    """Score every submitted assessment (of one pack, if given) under the current engine,
+    where its current answers have no score by this engine yet (after an engine upgrade:
+    the results page and the report read the latest score). Older scores stay, as
+    recorded. Returns (assessments looked at, scores written)."""
+    from apps.assessments.models import Assessment
+
+    assessments = (
+        Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+        .select_related("pack")
+        .order_by("pk")
+    )
+    if pack_slug is not None:
+        assessments = assessments.filter(pack__slug=pack_slug)
+    seen = written = 0
+    last = 0
+    while True:
+        batch = list(assessments.filter(pk__gt=last)[:batch_size])
+        if not batch:
+            return seen, written
+        seen += len(batch)
+        written += score_record_many(assessments=batch)
+        last = batch[-1].pk

@@ -271,6 +271,12 @@ def test_submit_locks_and_shows_the_results(client_for, alice, alice_assessment)
     assert "Baseline not met" in body and "Turn on 2-step verification on personal email" in body
     assert "Do these first" in body
     assert re.search(r"Account takeover \d+ → \d+", body)
+    # Open routes (engine 2): the ways in still open, and a step that closes them.
+    assert re.search(r"\d+ ways? in still open; after the plan, no way in left open\.", body)
+    assert re.search(
+        r"<strong>Closes (the last way in|all \d+ ways in|\d+ of \d+ ways in)\.</strong>", body
+    )
+    assert "First the steps that close the ways in" in body
     assert "Open your email account&#x27;s security settings." in body
     assert "How the attack would unfold" in body
     assert "This step is open because you answered “No” to “Is 2-step verification on" in body
@@ -288,6 +294,22 @@ def test_submit_locks_and_shows_the_results(client_for, alice, alice_assessment)
     assert locked.status_code == 409
     assert client.post(_url("submit", alice_assessment)).status_code == 409
     assert _answers(alice_assessment)["T-ACC-01"] == "no"
+
+
+def test_results_stored_by_engine_one_still_render(client_for, alice, alice_assessment):
+    from tests.scoring.test_rescore import as_engine_one
+
+    client = client_for(alice)
+    _htmx_answer(client, alice_assessment, "T-ACC-01", "no")
+    client.post(_url("submit", alice_assessment))
+    as_engine_one(alice_assessment.scores.get())
+
+    page = client.get(_url("results", alice_assessment))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Do these first" in body and re.search(r"Account takeover \d+ → \d+", body)
+    assert "Ranked by how much each step cuts your exposure" in body
+    assert "ways in" not in body and "way in" not in body
 
 
 def test_results_of_an_unsubmitted_assessment_lead_to_review(client_for, alice, alice_assessment):

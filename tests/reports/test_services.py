@@ -86,6 +86,29 @@ def test_the_report_says_what_the_score_says(alice, assessment, request_report):
     assert '<link rel="stylesheet"' not in html and "http://" not in html.split("<body")[0]
 
 
+def test_the_report_says_which_ways_in_are_open_and_which_step_closes_them(
+    alice, submit, request_report
+):
+    from tests.reports.fixtures import EXPOSED_ANSWERS
+
+    # Updates only partly on: the malware step every route needs is half open.
+    assessment = submit(alice, {**EXPOSED_ANSWERS, "T-DEV-01": ("partly", "")})
+    report = request_report(alice, assessment)
+    assert report.status == RemediationReport.Status.READY, report.error
+    result = report.score.result
+    html = _read(report.html_name).decode()
+
+    assert result["scenarios"][0]["open_routes"] == 0.75  # (1 + 0.5) x 1 x 0.5
+    assert "0.8 ways in still open; after the plan, no way in left open." in html
+    assert "first the steps that close the most ways in for their effort" in html
+    # The first step (2-step verification or updates, each blocks a step every route
+    # needs) closes them all; the summary and the plan say so.
+    first = result["plan"][0]
+    assert first["routes"] == {"account-takeover": [0.75, 0]}
+    assert html.count("Closes the ways in left") == 2
+    assert f'{first["title"]}</h3>\n    <p class="report-ways-in"><strong>Closes' in html
+
+
 def test_the_same_score_is_never_rendered_twice(alice, assessment, request_report):
     first = request_report(alice, assessment)
     again = request_report(alice, assessment)
