@@ -1,10 +1,13 @@
-"""Engine benchmark: evaluate() with the full remediation plan, one assessment at a time.
+"""Engine benchmark: evaluate() with the full two-phase plan, one assessment at a time.
 
 For each shipped pack: full assessments (every control answered) with random answers,
 and the worst case (every control at its lowest level, so every route is open and the
-plan is longest). The baseline, timed in the same loop and interleaved with it, is
-evaluate() without the plan: exposures, coverage, routes and cut sets only.
-Pure Python, no database. Target: <= 2 ms median with the plan (BENCHMARKS.md).
+plan is longest); and the four people of tests/scoring/personas.py. The baseline, timed
+in the same loop and interleaved with it, is evaluate() without the plan: exposures,
+open routes, coverage, routes and cut sets only.
+Pure Python, no database. Targets (BENCHMARKS.md, engine 2): <= 2 ms median with the
+plan; <= 4 ms for the worst case (its median: a shared machine's p95 measures the
+machine's other work more than the engine, see the baseline's p95 beside it).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ PACKS = ("high-risk-individuals", "election-bodies")
 RANDOM_ASSESSMENTS = 300
 WORST_CASE_REPEATS = 300
 TARGET_MS = 2.0
+WORST_CASE_TARGET_MS = 4.0
+PERSONA_REPEATS = 200
 SEED = 20240325  # the day the UK called out APT31
 
 
@@ -57,6 +62,17 @@ def _worst_case(pack) -> list[tuple[dict, str]]:
     return [(answers, _scored_audiences(pack)[0])] * WORST_CASE_REPEATS
 
 
+def _personas(name: str, pack) -> list[tuple[str, list[tuple[dict, str]]]]:
+    from tests.scoring.personas import WIDE_OPEN, personas
+
+    out = []
+    for person, pack_id, audience, answers in personas():
+        if pack_id != name or answers == WIDE_OPEN:
+            continue  # the wide-open MP is the worst case already
+        out.append((f"persona: {person}", [(answers, audience)] * PERSONA_REPEATS))
+    return out
+
+
 def _measure(pack, assessments) -> dict:
     for answers, audience in assessments[:20]:  # warm-up
         engine.evaluate(pack, answers, audience)
@@ -84,18 +100,24 @@ def run() -> str:
     for name in PACKS:
         pack, compile_seconds = _compiled(name)
         compile_notes.append(f"{name} {compile_seconds * 1000:.1f} ms")
-        for label, assessments in (
-            (f"random, {RANDOM_ASSESSMENTS} full assessments", _random_assessments(pack, rng)),
-            ("worst case: every control at its lowest", _worst_case(pack)),
+        for label, assessments, target in (
+            (
+                f"random, {RANDOM_ASSESSMENTS} full assessments",
+                _random_assessments(pack, rng),
+                TARGET_MS,
+            ),
+            ("worst case: every control at its lowest", _worst_case(pack), WORST_CASE_TARGET_MS),
+            *((label, cases, TARGET_MS) for label, cases in _personas(name, pack)),
         ):
             m = _measure(pack, assessments)
             full_median, base_median = statistics.median(m["full"]), statistics.median(m["base"])
             rows.append(
                 f"| {name} | {label} | {statistics.median(m['steps']):.0f} "
                 f"| {full_median * 1000:.3f} | {_p95(m['full']) * 1000:.3f} "
+                f"| {min(m['full']) * 1000:.3f} "
                 f"| {base_median * 1000:.3f} | {_p95(m['base']) * 1000:.3f} "
                 f"| {full_median / base_median:.1f}x "
-                f"| {'met' if full_median * 1000 <= TARGET_MS else 'MISSED'} |"
+                f"| ≤ {target:g} ms: {'met' if full_median * 1000 <= target else 'MISSED'} |"
             )
     return "\n".join(
         [
@@ -105,8 +127,8 @@ def run() -> str:
             "same evaluate() without the remediation plan, timed interleaved in the same loop.",
             "",
             "| pack | answers | plan steps (median) | evaluate + plan median ms | p95 ms "
-            "| baseline (no plan) median ms | p95 ms | plan / baseline | target ≤ 2 ms |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| min ms | baseline (no plan) median ms | p95 ms | plan / baseline | target (median) |",
+            "|---|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
             f"compile_pack, once per pack version (cached in-process): {', '.join(compile_notes)}.",

@@ -550,3 +550,20 @@ def test_result_to_dict_is_json_with_rounded_floats_in_a_fixed_order():
     assert (scenario_data["open_routes"], scenario_data["open_routes_after_plan"]) == (1, 1)
     assert step["routes"] == {"s": [1, 1]}
     assert json.loads(json.dumps(data)) == data
+
+
+def test_exposures_with_each_control_is_the_exposure_with_that_control_alone_in_place():
+    from apps.scoring.engine import exposures_with_each_control
+
+    controls = [control("A"), control("B"), control("C"), control("OFF")]
+    # AND(OR(l1[A .9], l2[B .5]), l3[C .3]) with B partly, C in place
+    tree = AND("r", OR("o", leaf("l1", A=0.9), leaf("l2", B=0.5)), leaf("l3", C=0.3))
+    compiled = compile_pack(pack(controls, [scenario("s", tree)]))
+    answers = {"B": "partly", "C": "yes"}
+    got = exposures_with_each_control(compiled, answers, MP)
+    assert set(got) == {"A", "B"}  # C is in place, OFF is on no tree
+    for control_id, row in got.items():
+        alone = evaluate(compiled, {**answers, control_id: "yes"}, MP, with_plan=False)
+        assert row == {"s": pytest.approx(alone.scenarios[0].exposure, abs=1e-12)}
+    # A: l1 = 0.1, l2 = 0.75: OR = 1 − 0.9 × 0.25 = 0.775; × 0.7 = 0.5425
+    assert got["A"]["s"] == pytest.approx(0.5425)
