@@ -25,7 +25,12 @@ from apps.catalogue.schema import validate_pack
 from apps.scoring import engine
 
 PACKS_DIR = Path(__file__).resolve().parents[1] / "apps" / "catalogue" / "packs"
-PACKS = ("high-risk-individuals", "election-bodies")
+PACKS = (
+    "high-risk-individuals",
+    "election-bodies",
+    "high-risk-individuals-2026.2",
+    "election-bodies-2026.2",
+)
 RANDOM_ASSESSMENTS = 300
 WORST_CASE_REPEATS = 300
 TARGET_MS = 2.0
@@ -67,7 +72,7 @@ def _personas(name: str, pack) -> list[tuple[str, list[tuple[dict, str]]]]:
 
     out = []
     for person, pack_id, audience, answers in personas():
-        if pack_id != name or answers == WIDE_OPEN:
+        if pack_id != name.removesuffix("-2026.2") or answers == WIDE_OPEN:
             continue  # the wide-open MP is the worst case already
         out.append((f"persona: {person}", [(answers, audience)] * PERSONA_REPEATS))
     return out

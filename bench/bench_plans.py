@@ -32,10 +32,21 @@ def run(steps: int = STEPS_SHOWN) -> str:
         "| person | pack, audience | open routes now | plan steps | first steps |",
         "|---|---|---|---|---|",
     ]
-    for name, pack_id, audience, answers in personas():
+    for (name, pack_id, audience, persona_answers), version in (
+        (person, version) for version in ("", "-2026.2") for person in personas()
+    ):
+        pack_id += version
         pack = engine.compile_pack(shipped_pack_content(pack_id))
-        if answers == WIDE_OPEN:
-            answers = lowest_answers(pack)
+        known = pack.control_index
+        answers = (
+            lowest_answers(pack)
+            if persona_answers == WIDE_OPEN
+            else {
+                c: a
+                for c, a in persona_answers.items()
+                if c in known and a in pack.controls[known[c]].levels
+            }
+        )
         result = engine.evaluate(pack, answers, audience)
         first = "<br>".join(
             f"{number}. {' + '.join(step.controls)} {step.title} [{_describe(step)}]"
