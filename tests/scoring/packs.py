@@ -12,7 +12,12 @@ from apps.catalogue.schema import validate_pack
 from tests.scoring.draft_pack import draft_pack_content
 
 PACKS_DIR = Path(__file__).resolve().parents[2] / "apps" / "catalogue" / "packs"
-SHIPPED = ("high-risk-individuals", "election-bodies")
+SHIPPED = (
+    "high-risk-individuals",
+    "election-bodies",
+    "high-risk-individuals-2026.2",
+    "election-bodies-2026.2",
+)
 
 
 @cache
