@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: work deferred during the request runs once the response has gone.
+    "apps.core.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -338,6 +340,10 @@ except ImproperlyConfigured as exc:
 # transaction commits, so `make run` needs no Redis. Set CELERY_BROKER_URL for a real queue.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# In-process work (the report, with no broker) runs after the response on a thread of its
+# own (apps/core/after_response.py), so the results page never waits for the PDF. Tests
+# using the test client run it before the response returns (browser tests turn it on).
+AFTER_RESPONSE_THREAD = env.bool("AFTER_RESPONSE_THREAD", default=not TESTING)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

@@ -71,3 +71,13 @@ class SectionAnswersForm:
             if answer or note.strip():
                 entries[control_id] = (answer, note)
         return entries
+
+    def shown_ids(self) -> frozenset[str] | None:
+        """The questions of this section that were on the page when it was sent (the
+        `shown` fields), or None when the form did not say. A question visible now but
+        not among them was revealed by an answer on this visit (with JavaScript, htmx
+        showed it as the person answered)."""
+        shown = self.data.getlist("shown") if hasattr(self.data, "getlist") else []
+        if not shown:
+            return None
+        return frozenset(shown) & frozenset(self.control_ids)

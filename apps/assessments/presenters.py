@@ -81,16 +81,20 @@ def home_context(*, user) -> dict:
 
 # --- section ------------------------------------------------------------------------
 def _section_nav(assessment, state, section_id: str) -> list[dict]:
+    """Every section that can apply to the person, numbered from the start; those their
+    answers have ruled out stay in the list, marked, so the count never changes."""
     # One reverse() for all sections: this runs on every answer save.
     pattern = _section_url(assessment, "section-id")
     return [
         {
             "title": s.title,
-            "url": pattern.replace("/section-id/", f"/{s.id}/"),
+            "number": s.number,
+            "url": pattern.replace("/section-id/", f"/{s.id}/") if s.applies else None,
             "current": s.id == section_id,
             "progress": s.progress,
+            "does_not_apply": s.does_not_apply,
         }
-        for s in state.sections
+        for s in state.all_sections or state.sections
     ]
 
 
@@ -152,12 +156,17 @@ def section_context(
         "answer_url": reverse("assessments:answer", args=[assessment.public_id]),
         "questionnaire": questionnaire,
         "section": state.section(section_id),
-        "section_number": ids.index(section_id) + 1,
-        "section_count": len(ids),
+        "section_number": state.section_number(section_id) or ids.index(section_id) + 1,
+        "section_count": state.section_count,
         "section_nav": _section_nav(assessment, state, section_id),
         "questions": questions,
         "progress": state.progress,
-        "panel": {"rows": exposure_rows(assessment=assessment, after=answer_map)},
+        # Before any answer every exposure is at its worst: a "100, critical" then says
+        # nothing about the person, so the panel asks for a few answers first.
+        "panel": {
+            "rows": exposure_rows(assessment=assessment, after=answer_map),
+            "waiting": not answer_map,
+        },
         "errors": error_list,
         "previous_url": _section_url(assessment, previous.id) if previous else None,
     }

@@ -66,16 +66,24 @@ def visible_control_ids(*, assessment, answer_map: dict[str, str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Progress:
-    answered: int
-    applicable: int
+    """How far a person is, counted so that it never drops as questions appear.
+
+    `total` is the most questions there can be for this person (every question for their
+    audience, whatever the branching); `done` counts the questions answered plus those an
+    answer has shown do not apply (hidden by an earlier answer, and no unanswered question
+    can bring them back). Revealing a question never lowers `done` and `total` never moves.
+    """
+
+    done: int
+    total: int
 
     @property
     def percent(self) -> int:
-        return round(100 * self.answered / self.applicable) if self.applicable else 100
+        return round(100 * self.done / self.total) if self.total else 100
 
     @property
     def complete(self) -> bool:
-        return self.answered >= self.applicable
+        return self.done >= self.total
 
 
 @dataclass(frozen=True)
@@ -86,10 +94,25 @@ class SectionState:
     title: str
     visible_ids: tuple[str, ...]
     answered_ids: frozenset[str]
+    number: int = 0  # 1-based, among every section that can apply to this person
+    eligible: int = 0  # the most questions this section can ask of this person
+    settled_hidden: int = 0  # of those, hidden by an answer that shows they do not apply
 
     @property
     def progress(self) -> Progress:
-        return Progress(answered=len(self.answered_ids), applicable=len(self.visible_ids))
+        return Progress(
+            done=len(self.answered_ids) + self.settled_hidden,
+            total=self.eligible or len(self.visible_ids),
+        )
+
+    @property
+    def applies(self) -> bool:
+        return bool(self.visible_ids)
+
+    @property
+    def does_not_apply(self) -> bool:
+        """Every question here is hidden, and the answers given settle that for good."""
+        return not self.visible_ids and self.settled_hidden == self.eligible
 
     @property
     def first_unanswered(self) -> str | None:
@@ -106,12 +129,29 @@ class QuestionnaireState:
     questionnaire: Questionnaire
     visible: frozenset[str]
     sections: tuple[SectionState, ...]  # only sections with at least one visible question
+    # Every section that can apply to this person (their audience), numbered from 1,
+    # including those their answers have hidden: "section 3 of 8" never changes.
+    all_sections: tuple[SectionState, ...] = ()
 
     @property
     def progress(self) -> Progress:
-        answered = sum(len(s.answered_ids) for s in self.sections)
-        applicable = sum(len(s.visible_ids) for s in self.sections)
-        return Progress(answered=answered, applicable=applicable)
+        if self.all_sections:
+            return Progress(
+                done=sum(s.progress.done for s in self.all_sections),
+                total=sum(s.eligible for s in self.all_sections),
+            )
+        done = sum(len(s.answered_ids) for s in self.sections)
+        return Progress(done=done, total=sum(len(s.visible_ids) for s in self.sections))
+
+    @property
+    def section_count(self) -> int:
+        return len(self.all_sections) or len(self.sections)
+
+    def section_number(self, section_id: str) -> int:
+        for section in self.all_sections:
+            if section.id == section_id:
+                return section.number
+        return 0
 
     def section(self, section_id: str) -> SectionState | None:
         for section in self.sections:
@@ -147,24 +187,73 @@ class QuestionnaireState:
         ]
 
 
+def _condition_refs(condition) -> set[int]:
+    """The controls (by index) a compiled `applies_if` reads."""
+    if condition is None:
+        return set()
+    op = condition[0]
+    if op == "in":
+        return {condition[1]}
+    if op == "not":
+        return _condition_refs(condition[1])
+    refs: set[int] = set()
+    for inner in condition[1]:
+        refs |= _condition_refs(inner)
+    return refs
+
+
+def _settled_hidden(compiled, audience: str, visible: frozenset, answer_map) -> frozenset[str]:
+    """Questions for this audience that are hidden and will stay hidden whatever the
+    person answers next: every question their condition reads is answered, not asked of
+    this person, or itself settled hidden. (A question hidden because the one it depends
+    on is still unanswered is not settled: it may yet appear.)"""
+    settled: set[str] = set()
+    fixed: set[int] = set()
+    for control in compiled.controls:
+        if audience not in control.audiences:
+            fixed.add(control.index)
+            continue
+        if control.id in visible:
+            if control.id in answer_map:
+                fixed.add(control.index)
+            continue
+        if _condition_refs(control.condition) <= fixed:
+            settled.add(control.id)
+            fixed.add(control.index)
+    return frozenset(settled)
+
+
 def questionnaire_state(*, assessment, answer_map: dict[str, str]) -> QuestionnaireState:
     """Compute what this person sees given `answer_map` (no queries once the pack is cached)."""
     questionnaire = questionnaire_for(assessment.pack)
-    visible = frozenset(visible_control_ids(assessment=assessment, answer_map=answer_map))
-    sections = []
+    compiled = compiled_pack_for(assessment.pack)
+    audience = assessment.audience
+    visible = frozenset(engine.visible_controls(compiled, answer_map, audience))
+    settled = _settled_hidden(compiled, audience, visible, answer_map)
+    eligible = frozenset(c.id for c in compiled.controls if audience in c.audiences)
+    sections, all_sections = [], []
     for section in questionnaire.sections:
-        shown = tuple(c for c in section.control_ids if c in visible)
+        mine = [c for c in section.control_ids if c in eligible]
+        if not mine:
+            continue
+        shown = tuple(c for c in mine if c in visible)
+        state = SectionState(
+            id=section.id,
+            title=section.title,
+            visible_ids=shown,
+            answered_ids=frozenset(c for c in shown if c in answer_map),
+            number=len(all_sections) + 1,
+            eligible=len(mine),
+            settled_hidden=sum(1 for c in mine if c in settled),
+        )
+        all_sections.append(state)
         if shown:
-            sections.append(
-                SectionState(
-                    id=section.id,
-                    title=section.title,
-                    visible_ids=shown,
-                    answered_ids=frozenset(c for c in shown if c in answer_map),
-                )
-            )
+            sections.append(state)
     return QuestionnaireState(
-        questionnaire=questionnaire, visible=visible, sections=tuple(sections)
+        questionnaire=questionnaire,
+        visible=visible,
+        sections=tuple(sections),
+        all_sections=tuple(all_sections),
     )
 
 
@@ -199,7 +288,7 @@ def unsure_questions(*, state: QuestionnaireState, answer_map: dict[str, str]) -
 
 
 def progress_for_assessments(*, assessments) -> dict[int, Progress]:
-    """Answered of applicable for each of these assessments (one query for all answers)."""
+    """Each assessment's progress (as on its pages), with one query for all answers."""
     by_assessment: dict[int, dict[str, str]] = {a.pk: {} for a in assessments}
     if not by_assessment:
         return {}
@@ -208,11 +297,9 @@ def progress_for_assessments(*, assessments) -> dict[int, Progress]:
     )
     for assessment_id, control_key, answer_key in rows:
         by_assessment[assessment_id][control_key] = answer_key
-    result = {}
-    for assessment in assessments:
-        answer_map = by_assessment[assessment.pk]
-        visible = visible_control_ids(assessment=assessment, answer_map=answer_map)
-        result[assessment.pk] = Progress(
-            answered=sum(1 for c in visible if c in answer_map), applicable=len(visible)
-        )
-    return result
+    return {
+        assessment.pk: questionnaire_state(
+            assessment=assessment, answer_map=by_assessment[assessment.pk]
+        ).progress
+        for assessment in assessments
+    }

@@ -115,10 +115,17 @@ def section(request, public_id, section_id):
         else:
             after = selectors.questionnaire_state(assessment=assessment, answer_map=saved.after)
             here = after.section(section_id)
+            # Questions an answer opened on this visit and still unanswered: stay and show
+            # them, with or without JavaScript (htmx may already have saved the answer that
+            # opened them, so "visible before this POST" is not enough).
+            shown = SectionAnswersForm(
+                request.POST, control_ids=state.questionnaire.section(section_id).control_ids
+            ).shown_ids()
+            on_page = shown if shown is not None else state.visible
             revealed = [
                 c
                 for c in (here.visible_ids if here else ())
-                if c not in state.visible and c not in saved.after
+                if c not in on_page and c not in saved.after
             ]
             if revealed:
                 messages.info(request, "Your answers opened more questions in this section.")
@@ -195,8 +202,14 @@ def review(request, public_id):
 @login_required
 def submit(request, public_id):
     assessment = selectors.assessment_get_for_user(user=request.user, public_id=public_id)
+    if assessment.is_submitted:
+        # A second press (a double click, or back and submit again): the results are
+        # what the person asked for; nothing changes.
+        return redirect("assessments:results", public_id=assessment.public_id)
     try:
         services.assessment_submit(actor=request.user, assessment=assessment)
+    except services.AssessmentLocked:
+        pass  # two presses at once: the other one submitted it
     except services.AssessmentError as exc:
         return _error_page(request, exc, assessment)
     return redirect("assessments:results", public_id=assessment.public_id)

@@ -144,11 +144,13 @@ def test_nobody_else_can_answer_her_assessment(alice_assessment, carol, charlie)
 
 
 # --- branching, progress and resume -----------------------------------------------------
-def test_branching_shows_and_hides_questions_and_hidden_answers_do_not_count(
+def test_branching_shows_and_hides_questions_and_progress_counts_the_most_there_can_be(
     alice, alice_assessment
 ):
-    assert "T-DEV-02" not in _state(alice_assessment).visible
-    assert _state(alice_assessment).progress.applicable == 5
+    # T-DEV-02 waits on T-DEV-01: hidden, not yet settled, but counted in the total.
+    state = _state(alice_assessment)
+    assert "T-DEV-02" not in state.visible
+    assert (state.progress.done, state.progress.total) == (0, 6)
 
     services.answer_save(
         actor=alice, assessment=alice_assessment, control_key="T-DEV-01", answer_key="yes"
@@ -158,14 +160,22 @@ def test_branching_shows_and_hides_questions_and_hidden_answers_do_not_count(
     )
     state = _state(alice_assessment)
     assert "T-DEV-02" in state.visible
-    assert (state.progress.answered, state.progress.applicable) == (2, 6)
+    assert (state.progress.done, state.progress.total) == (2, 6)
 
+    # "No" shows T-DEV-02 does not apply: it counts as done, and the total stays.
     services.answer_save(
         actor=alice, assessment=alice_assessment, control_key="T-DEV-01", answer_key="no"
     )
     state = _state(alice_assessment)
     assert "T-DEV-02" not in state.visible
-    assert (state.progress.answered, state.progress.applicable) == (1, 5)
+    assert (state.progress.done, state.progress.total) == (2, 6)
+
+
+def test_sections_are_numbered_from_the_start_and_one_ruled_out_is_marked(alice, alice_assessment):
+    state = _state(alice_assessment)
+    assert [(s.number, s.id) for s in state.all_sections] == [(1, "accounts"), (2, "devices")]
+    assert state.section_count == 2 and state.section_number("devices") == 2
+    assert not any(s.does_not_apply for s in state.all_sections)
 
 
 def test_resume_goes_to_the_first_unanswered_question_of_the_last_section(alice, alice_assessment):

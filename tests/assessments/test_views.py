@@ -59,7 +59,7 @@ def test_home_shows_progress_reassess_and_the_trend(client_for, alice, alice_ass
             actor=alice, assessment=alice_assessment, control_key=control, answer_key="no"
         )
     client = client_for(alice)
-    assert "2 of 5 answered" in client.get(reverse("assessments:home")).content.decode()
+    assert "2 of 6 done" in client.get(reverse("assessments:home")).content.decode()
 
     services.assessment_submit(actor=alice, assessment=alice_assessment)
     again = client.post(_url("reassess", alice_assessment))
@@ -92,7 +92,7 @@ def test_the_section_page_asks_each_question_in_a_fieldset_with_why_it_matters(
     assert "Baseline hygiene: shortens any incident." not in body  # T-GOV-01 is elsewhere
     assert 'name="answer-T-ACC-02" type="radio" value="sometimes"' in body
     assert 'for="note-T-ACC-01"' in body
-    assert "You have answered <strong>0 of 5</strong>" in body
+    assert "<strong>0 of 6</strong> questions done" in body
     assert 'id="live-panel"' in body
     assert "<script>" not in body and 'style="' not in body
 
@@ -117,7 +117,7 @@ def test_an_answer_saved_with_htmx_returns_the_question_and_the_live_panel(
     assert re.search(r"Your last answer moved this from (\d+) to (\d+)\.", body)
     before, after = map(int, re.search(r"moved this from (\d+) to (\d+)", body).groups())
     assert after < before
-    assert "You have answered <strong>1 of 5</strong>" in body
+    assert "<strong>1 of 6</strong> questions done" in body
 
 
 def test_an_answer_that_opens_a_question_sends_it_along(client_for, alice, alice_assessment):
@@ -292,7 +292,10 @@ def test_submit_locks_and_shows_the_results(client_for, alice, alice_assessment)
     )
     locked = _htmx_answer(client, alice_assessment, "T-ACC-01", "yes")
     assert locked.status_code == 409
-    assert client.post(_url("submit", alice_assessment)).status_code == 409
+    # Submitting again (a double press) leads to the same results and changes nothing.
+    assert client.post(_url("submit", alice_assessment))["Location"] == _url(
+        "results", alice_assessment
+    )
     assert _answers(alice_assessment)["T-ACC-01"] == "no"
 
 

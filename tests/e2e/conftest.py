@@ -104,3 +104,10 @@ def axe_violations(page) -> list[dict]:
         WCAG_TAGS,
     )
     return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture(autouse=True)
+def _in_process_work_after_the_response(settings):
+    """As in `make run`: in-process work (the report) runs on its own thread after the
+    response, so a page never waits for it (the person's browser does not either)."""
+    settings.AFTER_RESPONSE_THREAD = True

@@ -55,7 +55,7 @@ def test_with_javascript_answers_save_as_given_and_the_panel_moves(
     expect(page.locator("#live-panel")).to_contain_text(
         re.compile(r"Your last answer moved this from \d+ to \d+\.")
     )
-    expect(page.locator("#progress")).to_contain_text("1 of 5")
+    expect(page.locator("#progress")).to_contain_text("1 of 6")
     _answer_live(page, "T-ACC-02", "Sometimes")
     # A note without an answer: the question comes back with its error, nothing saved.
     _question(page, "T-ACC-03").get_by_text("Add a note (optional)").click()
