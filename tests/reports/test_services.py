@@ -109,6 +109,19 @@ def test_the_report_says_which_ways_in_are_open_and_which_step_closes_them(
     assert f'{first["title"]}</h3>\n    <p class="report-ways-in"><strong>Closes' in html
 
 
+def test_a_report_of_a_score_stored_by_engine_one_still_renders(alice, assessment, request_report):
+    from tests.scoring.test_rescore import as_engine_one
+
+    report = request_report(alice, assessment)
+    as_engine_one(report.score)
+    report.refresh_from_db()
+
+    html = rendering.render_report(report).html.decode()
+    assert report.score.result["plan"][0]["title"] in html
+    assert "each step cuts the most exposure for its effort" in html
+    assert "ways in" not in html and "way in" not in html
+
+
 def test_the_same_score_is_never_rendered_twice(alice, assessment, request_report):
     first = request_report(alice, assessment)
     again = request_report(alice, assessment)
