@@ -75,8 +75,9 @@ def member_invite(
 ) -> Invitation:
     """Invite someone to `organisation` by email: a signed, single-use, expiring link.
 
-    Refused (ValidationError) when an unexpired invitation to this organisation is pending
-    for the address, or when the admin has sent INVITATIONS_PER_ADMIN_PER_HOUR already.
+    Refused (ValidationError) when the address is already a member of this organisation,
+    when an unexpired invitation to this organisation is pending for it, or when the admin
+    has sent INVITATIONS_PER_ADMIN_PER_HOUR already.
     The email goes out inside the transaction, so an invitation exists only if its email
     could be handed over.
 
@@ -92,6 +93,9 @@ def member_invite(
     if audience not in Audience.values:
         raise ValidationError({"audience": "Choose who this person is."})
     _invitation_throttle(actor=actor, organisation=organisation, email=email)
+    # Saying so for the admin's own people tells them nothing their member list does not.
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError({"email": "This person is already a member of your organisation."})
     has_account = email_has_account(email=email)
 
     now = timezone.now()

@@ -117,6 +117,15 @@ def test_an_address_with_an_account_elsewhere_is_answered_like_any_other(client_
     assert {tuple(sorted(e.detail)) for e in events} == {("audience", "email", "role")}
 
 
+def test_inviting_one_of_the_admin_s_own_members_says_so(client_for, bob, alice):
+    response = _invite_by_form(client_for(bob), "Alice@Example.org")
+
+    assert response.status_code == 400
+    assert "already a member of your organisation" in response.content.decode()
+    assert not Invitation.objects.exists()
+    assert mail.outbox == []
+
+
 def test_invitations_are_throttled_per_admin_and_the_refusal_is_audited(
     client_for, bob, dave, settings
 ):
