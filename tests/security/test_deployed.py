@@ -54,9 +54,24 @@ pytestmark = [
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port: from PORTCULLIS_TEST_PORTS ("18100-18199") when set, so that
+    people sharing a machine can keep to their own range, else one the kernel picks."""
+    low, _, high = os.environ.get("PORTCULLIS_TEST_PORTS", "").partition("-")
+    candidates = range(int(low), int(high) + 1) if low and high else [0]
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            if port in _TAKEN:
+                continue
+            _TAKEN.add(sock.getsockname()[1])
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in PORTCULLIS_TEST_PORTS={low}-{high}")
+
+
+_TAKEN: set[int] = set()
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
