@@ -9,6 +9,7 @@ process per (pack id, content hash) and kept.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from threading import Lock
 
@@ -113,6 +114,11 @@ class ScenarioDef:
     summary: str
     audiences: tuple[str, ...]
     leaf_titles: dict[str, str] = field(hash=False, compare=False)
+    # Per leaf: the controls that mitigate it, and its plain `step` phrase (if any).
+    leaf_controls: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+    leaf_steps: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,37 @@ def _and_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+CONTROL_REF_RE = re.compile(r"\bsee ([A-Z]-[A-Z]{2,4}-\d{2})\b")
+
+
+def plain_control_refs(text: str, titles: dict[str, str]) -> str:
+    """Pack text says "see I-EML-01"; a person reads "see “Block remote images in
+    email”" (the control's own title). Unknown ids are left as they are."""
+
+    def title(match):
+        found = titles.get(match.group(1))
+        return f"see \u201c{found}\u201d" if found else match.group(0)
+
+    return CONTROL_REF_RE.sub(title, text)
+
+
+def sentence_join(phrases: list[str]) -> str:
+    """ "A, b and c": the first phrase as written, the others with a lower-case first
+    letter ("Use a password manager" reads "use a password manager" mid-sentence), except
+    where the word is an acronym or a name ("MFA", "Exchange")."""
+    parts = []
+    for index, phrase in enumerate(phrases):
+        if index and len(phrase) > 1 and phrase[0].isupper() and phrase[1].islower():
+            first_word = phrase.split(" ", 1)[0]
+            if first_word not in _KEEP_CAPITALISED:
+                phrase = phrase[0].lower() + phrase[1:]
+        parts.append(phrase)
+    return _and_list(parts)
+
+
+_KEEP_CAPITALISED = frozenset({"Exchange", "Microsoft", "Windows", "Google", "Apple", "Android"})
+
+
 def _walk_leaves(node):
     if node.get("op") == "leaf":
         yield node
@@ -178,9 +215,13 @@ def build_questionnaire(content: dict) -> Questionnaire:
     blocks: dict[str, list[BlockedStep]] = {}
     scenarios = []
     for raw_scenario in content.get("scenarios", ()):
-        leaf_titles = {}
+        leaf_titles, leaf_controls, leaf_steps = {}, {}, {}
         for leaf in _walk_leaves(raw_scenario["tree"]):
             leaf_titles[str(leaf["id"])] = leaf.get("title", "")
+            leaf_controls[str(leaf["id"])] = tuple(
+                m["control"] for m in leaf.get("mitigations", ())
+            )
+            leaf_steps[str(leaf["id"])] = leaf.get("step", "")
             for mitigation in leaf.get("mitigations", ()):
                 step = BlockedStep(
                     scenario_id=raw_scenario["id"],
@@ -198,11 +239,18 @@ def build_questionnaire(content: dict) -> Questionnaire:
                 summary=raw_scenario.get("summary", ""),
                 audiences=tuple(raw_scenario.get("audiences", ())),
                 leaf_titles=leaf_titles,
+                leaf_controls=leaf_controls,
+                leaf_steps=leaf_steps,
             )
         )
 
     sections = []
     questions: dict[str, QuestionDef] = {}
+    control_titles = {
+        str(raw["id"]): raw.get("title", "")
+        for raw_section in content.get("sections", ())
+        for raw in raw_section.get("controls", ())
+    }
     order = 0
     for section_order, raw_section in enumerate(content.get("sections", ())):
         ids = []
@@ -219,7 +267,9 @@ def build_questionnaire(content: dict) -> Questionnaire:
                 options=_options(raw.get("answers")),
                 effort=raw.get("effort", "medium"),
                 critical=bool(raw.get("critical", False)),
-                remediation=tuple(raw.get("remediation", ())),
+                remediation=tuple(
+                    plain_control_refs(step, control_titles) for step in raw.get("remediation", ())
+                ),
                 blocks=tuple(blocks.get(control_id, ())),
                 baseline_reason=raw.get("baseline_reason", ""),
             )

@@ -8,7 +8,7 @@ answers, so the attack story is told in their words.
 from __future__ import annotations
 
 from apps.assessments import selectors
-from apps.assessments.questionnaire import questionnaire_for
+from apps.assessments.questionnaire import questionnaire_for, sentence_join
 from apps.scoring import engine
 from apps.scoring.selectors import (
     band_floor_note,
@@ -145,37 +145,12 @@ def results_view(*, assessment) -> dict:
                 ],
             }
         )
-    stories = []
-    for s in result["scenarios"]:
-        scenario_def = questionnaire.scenario(s["id"])
-        steps = []
-        for leaf in s["route"]:
-            steps.append(
-                {
-                    "title": leaf["title"],
-                    "score": _score(leaf["p"]),
-                    "open": [
-                        {
-                            "q": question(c),
-                            "answered": c in answer_map,
-                            "answer": _answer_label(question(c), answer_map.get(c)),
-                        }
-                        for c in leaf["controls"]
-                        if question(c)
-                    ],
-                }
-            )
-        stories.append(
-            {
-                "id": s["id"],
-                "title": s["title"],
-                "summary": scenario_def.summary if scenario_def else "",
-                "score": s["score"],
-                "band": s["band"],
-                "steps": steps,
-                "stoppers": [[control_title(c) for c in cut] for cut in s["cut_sets"]],
-            }
-        )
+    stories = attack_stories(
+        assessment=assessment,
+        result=result,
+        questionnaire=questionnaire,
+        answer_map=answer_map,
+    )
     return {
         "score": score,
         "closes_routes_first": any("routes" in step for step in result["plan"]),
@@ -190,6 +165,117 @@ def results_view(*, assessment) -> dict:
         "plan_rest": plan[PLAN_SHOWN:],
         "stories": stories,
     }
+
+
+STOPPERS_SHOWN = 3  # "what would have stopped it": the smallest few, in plain words
+PLAN_STEPS_FOR_STOPPERS = 3  # one of them uses a control from the plan's first steps
+
+
+def choose_stoppers(cut_sets, plan_first: list[set[str]], limit: int = STOPPERS_SHOWN):
+    """The smallest `limit` cut sets (smallest first), of which at least one contains a
+    control from the plan's first steps (`plan_first`, one set of control ids per step)
+    whenever any cut set does: the story and the plan must point the same way.
+    Returns `[(cut, [plan step numbers it uses])]`."""
+    ordered = sorted((tuple(cut) for cut in cut_sets), key=len)
+
+    def steps_of(cut):
+        return [n for n, controls in enumerate(plan_first, start=1) if controls & set(cut)]
+
+    chosen = ordered[:limit]
+    if not any(steps_of(cut) for cut in chosen):
+        for cut in ordered[limit:]:
+            if steps_of(cut):
+                chosen = [*chosen[: limit - 1], cut]
+                break
+    return [(cut, steps_of(cut)) for cut in chosen]
+
+
+def applicable_cut_sets(*, assessment, scenario_id: str, applicable: set[str], fallback):
+    """Every minimal cut set of the scenario (as control ids) made only of questions that
+    apply to this person; `fallback` (the stored few) when the pack has no such scenario."""
+    compiled = compiled_pack_for(assessment.pack)
+    for scenario in compiled.scenarios:
+        if scenario.id == scenario_id:
+            ids = [tuple(sorted(compiled.controls[c].id for c in cut)) for cut in scenario.cut_sets]
+            return [cut for cut in ids if set(cut) <= applicable]
+    return [tuple(cut) for cut in fallback]
+
+
+def attack_stories(*, assessment, result: dict, questionnaire, answer_map: dict) -> list[dict]:
+    """One story per scenario, told from the steps the person can influence.
+
+    The attacker's preparation (steps no question of theirs touches: picking targets,
+    registering lure domains) is one line; each step after it names, in a short phrase,
+    the answers that leave it open; "what would have stopped it" is the smallest one to
+    three sets of protections, in plain words, one of them from the plan's first steps.
+    """
+    visible = set(selectors.visible_control_ids(assessment=assessment, answer_map=answer_map))
+    applicable = {
+        c
+        for c in visible
+        if not (
+            (q := questionnaire.questions.get(c))
+            and (o := q.option(answer_map.get(c, "")))
+            and o.level is None
+        )
+    }
+    plan_first = [set(step["controls"]) for step in result["plan"][:PLAN_STEPS_FOR_STOPPERS]]
+
+    def title(control_id):
+        q = questionnaire.questions.get(control_id)
+        return q.title if q else control_id
+
+    stories = []
+    for s in result["scenarios"]:
+        scenario_def = questionnaire.scenario(s["id"])
+        leaf_controls = scenario_def.leaf_controls if scenario_def else {}
+        leaf_steps = scenario_def.leaf_steps if scenario_def else {}
+        preparation, steps = [], []
+        for leaf in s["route"]:
+            mine = [c for c in leaf_controls.get(leaf["node"], ()) if c in applicable]
+            if scenario_def and not mine:
+                preparation.append(leaf_steps.get(leaf["node"]) or leaf["title"])
+                continue
+            open_ids = [c for c in leaf["controls"] if c in questionnaire.questions]
+            steps.append(
+                {
+                    "title": leaf["title"],
+                    "score": _score(leaf["p"]),
+                    "open": [
+                        {
+                            "title": title(c),
+                            "answered": c in answer_map,
+                            "answer": _answer_label(questionnaire.questions[c], answer_map.get(c)),
+                        }
+                        for c in open_ids
+                    ],
+                    "in_place": sentence_join([title(c) for c in mine if c not in open_ids]),
+                }
+            )
+        cuts = applicable_cut_sets(
+            assessment=assessment,
+            scenario_id=s["id"],
+            applicable=applicable,
+            fallback=s["cut_sets"],
+        )
+        stories.append(
+            {
+                "id": s["id"],
+                "title": s["title"],
+                "summary": scenario_def.summary if scenario_def else "",
+                "score": s["score"],
+                "band": s["band"],
+                "preparation": sentence_join(
+                    [p[0].lower() + p[1:] if p[:2].istitle() else p for p in preparation]
+                ),
+                "steps": steps,
+                "stoppers": [
+                    {"text": sentence_join([title(c) for c in cut]), "plan_steps": numbers}
+                    for cut, numbers in choose_stoppers(cuts, plan_first)
+                ],
+            }
+        )
+    return stories
 
 
 def trend_for_user(*, user, assessments) -> list[dict]:

@@ -18,7 +18,12 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from apps.assessments.questionnaire import questionnaire_for
+from apps.assessments.questionnaire import (
+    plain_control_refs,
+    questionnaire_for,
+    sentence_join,
+)
+from apps.assessments.results import choose_stoppers
 from apps.assessments.selectors import answer_keys, answers_for_assessment, visible_control_ids
 from apps.reports.fetcher import ASSET_BASE_URL, ReportAssetFetcher
 from apps.reports.glossary import GLOSSARY
@@ -58,6 +63,7 @@ def _plan(result: dict, controls: dict, sources: dict, scenario_titles: dict) ->
         parts = []
         for control_id in step["controls"]:
             control = controls.get(control_id, {"id": control_id, "title": control_id})
+            titles = {cid: c.get("title", cid) for cid, c in controls.items()}
             cited = []
             for reference in control.get("references", []):
                 if reference in pack_sources:
@@ -73,7 +79,9 @@ def _plan(result: dict, controls: dict, sources: dict, scenario_titles: dict) ->
                     "title": control.get("title", control_id),
                     "effort": control.get("effort", ""),
                     "critical": control.get("critical", False),
-                    "remediation": control.get("remediation", []),
+                    "remediation": [
+                        plain_control_refs(text, titles) for text in control.get("remediation", [])
+                    ],
                     "sources": cited,
                 }
             )
@@ -154,9 +162,15 @@ def _scenarios(result: dict, content: dict, controls: dict) -> list[dict]:
                 "gauge_id": f"gauge-{index}",
                 "chart_id": f"exposure-chart-{index}",
                 "story": story,
+                # The same choice as on the results page: the smallest few, one of them
+                # from the plan's first steps, in plain words.
                 "stoppers": [
-                    [controls.get(c, {}).get("title", c) for c in cut]
-                    for cut in scenario.get("cut_sets", [])[:STOPPERS_SHOWN]
+                    sentence_join([controls.get(c, {}).get("title", c) for c in cut])
+                    for cut, _ in choose_stoppers(
+                        scenario.get("cut_sets", []),
+                        [set(step["controls"]) for step in result.get("plan", [])[:3]],
+                        STOPPERS_SHOWN,
+                    )
                 ],
             }
         )

@@ -279,7 +279,9 @@ def test_submit_locks_and_shows_the_results(client_for, alice, alice_assessment)
     assert "First the steps that close the ways in" in body
     assert "Open your email account&#x27;s security settings." in body
     assert "How the attack would unfold" in body
-    assert "This step is open because you answered “No” to “Is 2-step verification on" in body
+    assert (
+        "Open because of: Turn on 2-step verification on personal email (you answered “No”)" in body
+    )
     assert "What would have stopped it" in body
     # Submit queued the report (rendered once the submit commits): the page says so and
     # keeps asking until the download links appear.
