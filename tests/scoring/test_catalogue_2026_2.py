@@ -19,11 +19,7 @@ from apps.scoring import engine
 from tests.scoring.packs import shipped_pack_content
 
 # Calibrated against engine 2 (issue 13: open routes, the two-phase plan, answers that
-# remove a surface); until it is on main these checks cannot hold and wait for it.
-pytestmark = pytest.mark.skipif(
-    engine.ENGINE_VERSION.startswith("1."), reason="needs scoring engine 2 (issue 13)"
-)
-
+# remove a surface).
 HRI = "high-risk-individuals-2026.2"
 EB = "election-bodies-2026.2"
 
