@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "csp",
     "axes",
@@ -69,6 +72,7 @@ INSTALLED_APPS = [
     "apps.reports",
     "apps.privacy",
     "apps.core",
+    "apps.api",
 ]
 
 MIDDLEWARE = [
@@ -378,14 +382,62 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 1,
 }
 
-# --- REST framework ---------------------------------------------------------------------
+# --- REST framework (the API for IT teams: apps/api) -------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.authentication.ApiKeyAuthentication",
+        "apps.api.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.api.problems.problem_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.api.throttling.KeyRateThrottle",
+        "apps.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        # Counted in the shared cache (CACHE_URL), so every web process sees the same count.
+        "api_key": env.str("API_THROTTLE_KEY_RATE", default="600/min"),
+        "api_user": env.str("API_THROTTLE_USER_RATE", default="300/min"),
+    },
     # SECURITY: throttles key on the client's address as the trusted proxies report it.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=200)
+# SECURITY: API keys are stored as HMAC-SHA256 under this secret. Empty: derived from
+# SECRET_KEY (rotating SECRET_KEY then invalidates every key).
+API_KEY_HMAC_KEY = env.str("API_KEY_HMAC_KEY", default="")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Portcullis API",
+    "DESCRIPTION": (
+        "The organisation API for IT teams: compliance, assessments, verified answers, "
+        "scores, plans and reports. Authenticate with `Authorization: Bearer <key>` (an "
+        "organisation API key) or a signed-in session. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # SECURITY: the schema and its viewers are for signed-in people and key holders only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_AUTHENTICATION": [
+        "apps.api.authentication.ApiKeyAuthentication",
+        "apps.api.authentication.SessionAuthentication",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Portcullis -------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.api.schema_views import redoc_view, schema_view, swagger_view
 from apps.assessments import views as assessment_views
 
 # SECURITY: one way in. /admin/ login goes through allauth's login, so MFA, lockout and
@@ -21,4 +22,15 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("your-data/", include("apps.privacy.urls")),
     path("admin/", admin.site.urls),
+    # The API for IT teams, its OpenAPI schema and viewers (signed-in people and keys
+    # only), and the pages where an org admin issues keys.
+    path("api/v1/", include("apps.api.urls")),
+    path("api/schema/", schema_view, name="api-schema"),
+    path("api/schema/swagger-ui/", swagger_view, name="api-swagger-ui"),
+    path("api/schema/redoc/", redoc_view, name="api-redoc"),
+    path("accounts/api-keys/", include("apps.api.urls_web")),
 ]
+
+# RFC 9457 problem details for /api/ paths; the site's own pages elsewhere.
+handler404 = "apps.api.problems.api_not_found"
+handler500 = "apps.api.problems.api_server_error"

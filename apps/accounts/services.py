@@ -38,8 +38,24 @@ ACCOUNT_EXISTS_MESSAGE = (
 
 
 def _require_org_admin(*, actor, organisation) -> None:
-    if not user_is_org_admin_of(user=actor, organisation=organisation):
+    # SECURITY: a person who administers the organisation; never an API key (roles,
+    # deactivation and the like are out of a key's reach whatever its scopes).
+    if getattr(actor, "audit_label", None) or not user_is_org_admin_of(
+        user=actor, organisation=organisation
+    ):
         raise PermissionDenied("Only an admin of this organisation can do that.")
+
+
+def _require_invitation_manager(*, actor, organisation) -> None:
+    # SECURITY: invitations may also be sent and revoked by an organisation API key with
+    # admin:members (apps/api/principal.py), for its own organisation only. The key is asked
+    # by name, so no check written for people can mistake it for an admin.
+    administers = getattr(actor, "administers_members_of", None)
+    if callable(administers):
+        if administers(organisation):
+            return
+        raise PermissionDenied("This API key may not manage this organisation's members.")
+    _require_org_admin(actor=actor, organisation=organisation)
 
 
 def _normalise_email(email: str) -> str:
@@ -86,7 +102,10 @@ def member_invite(
     # tells the person they already have an account. Refusing it told any org admin
     # whether a named MP uses the service.
     """
-    _require_org_admin(actor=actor, organisation=organisation)
+    _require_invitation_manager(actor=actor, organisation=organisation)
+    if getattr(actor, "audit_label", None) and role != Membership.Role.MEMBER:
+        # SECURITY: a key never hands out a role; only a person who is an admin does.
+        raise PermissionDenied("An API key can invite members only.")
     email = _normalise_email(email)
     if role not in Membership.Role.values:
         raise ValidationError({"role": "Choose a role."})
@@ -120,7 +139,7 @@ def member_invite(
             full_name=(full_name or "").strip(),
             role=role,
             audience=audience,
-            invited_by=actor,
+            invited_by=actor if isinstance(actor, User) else None,
             created_at=now,
             # Whole seconds: the signed link carries the expiry as an integer timestamp.
             expires_at=(now + timedelta(seconds=settings.INVITATION_MAX_AGE)).replace(
@@ -181,7 +200,7 @@ def _invitation_throttle(*, actor, organisation, email: str) -> None:
 
 def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
     """Withdraw a pending invitation: its link stops working at once."""
-    _require_org_admin(actor=actor, organisation=invitation.organisation)
+    _require_invitation_manager(actor=actor, organisation=invitation.organisation)
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:

@@ -69,3 +69,42 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.control_key}={self.answer_key}"
+
+
+class AnswerVerification(models.Model):
+    """An answer the person's IT team confirmed from its own systems, through an API key.
+
+    One row per assessment and question: the latest confirmation. The answer counts as
+    verified while the stored answer equals `answer_key` and the person has not disputed
+    it. The person cannot change a verified answer without disputing it first; the dispute
+    is kept here (and in the audit trail) for the organisation's admins to see.
+    """
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="verifications"
+    )
+    control_key = models.CharField(max_length=32)
+    answer_key = models.CharField(max_length=32)
+    source = models.CharField(max_length=16, default="api")
+    source_name = models.CharField(max_length=80)  # the API key's name, as its admin gave it
+    api_key_public_id = models.UUIDField(null=True, blank=True)
+    evidence_reference = models.CharField(max_length=500, blank=True)
+    evidence_observed_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(default=timezone.now)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.TextField(blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["assessment", "control_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "control_key"], name="assessments_one_verification"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.control_key}={self.answer_key} (verified by {self.source_name})"
+
+    @property
+    def is_disputed(self) -> bool:
+        return self.disputed_at is not None

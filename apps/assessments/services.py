@@ -13,12 +13,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.selectors import membership_for_user
-from apps.assessments.models import Answer, Assessment
+from apps.assessments.models import Answer, AnswerVerification, Assessment
 from apps.assessments.questionnaire import questionnaire_for
 from apps.assessments.selectors import answer_keys, answers_for_assessment, visible_control_ids
 from apps.audit.services import audit_record
 
 NOTE_MAX_LENGTH = 2000
+VERIFIED_MESSAGE = (
+    "Your IT team confirmed this answer. If it is wrong, say why with “Dispute”, then change it."
+)
 
 
 class AssessmentError(Exception):
@@ -167,6 +170,19 @@ def _upsert(answers: list[Answer]) -> None:
             cursor.executemany(sql, params)
 
 
+def refuse_overwriting_verified(*, assessment, changes: dict[str, str]) -> None:
+    """Raise InvalidAnswers if `changes` (control id -> new answer) would silently replace
+    an answer the IT team confirmed. Disputed confirmations no longer hold anything."""
+    if not changes:
+        return
+    held = AnswerVerification.objects.filter(
+        assessment=assessment, control_key__in=list(changes), disputed_at__isnull=True
+    ).values_list("control_key", "answer_key")
+    errors = {key: VERIFIED_MESSAGE for key, verified in held if changes[key] != verified}
+    if errors:
+        raise InvalidAnswers(errors)
+
+
 def _clean_note(note) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
@@ -208,6 +224,10 @@ def answer_save(
         before = answer_keys(stored)
         if control_key not in visible_control_ids(assessment=assessment, answer_map=before):
             raise InvalidAnswer("That question does not apply given your earlier answers.")
+        try:
+            refuse_overwriting_verified(assessment=assessment, changes={control_key: answer_key})
+        except InvalidAnswers as exc:
+            raise InvalidAnswer(exc.errors[control_key]) from exc
         _upsert(
             [
                 Answer(
@@ -271,6 +291,14 @@ def section_answers_save(
         _lock_for_answers(assessment=assessment, section_id=section_id, now=now)
         stored = answers_for_assessment(assessment=assessment)
         before = answer_keys(stored)
+        refuse_overwriting_verified(
+            assessment=assessment,
+            changes={
+                key: value[0]
+                for key, value in cleaned.items()
+                if key not in stored or stored[key].answer_key != value[0]
+            },
+        )
         after = {**before, **{key: value[0] for key, value in cleaned.items()}}
         visible = set(visible_control_ids(assessment=assessment, answer_map=after))
         rows = [

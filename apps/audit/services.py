@@ -31,10 +31,15 @@ def audit_record(
     """Record one event. Address and request id default to those of the current request;
     `actor_label` names a non-person actor (e.g. "system" for a management command)."""
     meta = current_request_meta()
-    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    # An API key acts without being a person (apps/api/principal.py): the event names the
+    # key in `actor_label` and `detail["api_key"]`, and links no user.
+    key_label = getattr(actor, "audit_label", "")
+    actor_obj = actor if getattr(actor, "is_authenticated", False) and not key_label else None
+    if key_label:
+        detail = {**(detail or {}), "api_key": str(actor.key.public_id)}
     event = AuditEvent.objects.create(
         actor=actor_obj,
-        actor_label=getattr(actor_obj, "email", "") or actor_label or "anonymous",
+        actor_label=getattr(actor_obj, "email", "") or key_label or actor_label or "anonymous",
         subject=subject,
         organisation=organisation,
         action=action,

@@ -575,6 +575,15 @@ def report_download(*, actor, public_id, kind: str) -> ReportDownload:
     except Http404:
         _audit_denied(actor=actor, public_id=public_id, kind=kind)
         raise
+    return report_open(actor=actor, report=report, kind=kind)
+
+
+def report_open(*, actor, report: RemediationReport, kind: str) -> ReportDownload:
+    """Open a ready report that the caller has already fetched through a scoped selector
+    (`report_download` for people; the API's selector for organisation keys). Anyone but
+    the person themselves is audited: exactly one event per download."""
+    if kind not in DOWNLOAD_KINDS:
+        raise Http404("No such file.")
     if not report.is_ready:
         raise Http404("This report is not ready.")
     name = report.pdf_name if kind == "pdf" else report.html_name
@@ -590,7 +599,7 @@ def report_download(*, actor, public_id, kind: str) -> ReportDownload:
         logger.error("Report %s: %s file missing", report.public_id, kind)
         raise Http404("No such file.") from exc
     person = report.assessment.user
-    if person.pk != actor.pk:
+    if actor.pk is None or person.pk != actor.pk:
         try:
             audit_record(
                 actor=actor,

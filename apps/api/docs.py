@@ -1,0 +1,86 @@
+"""OpenAPI descriptions shared by every route: the problem responses and the helper
+that gives each operation its summary, description and examples."""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+
+from apps.api.serializers import ProblemSerializer
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=ProblemSerializer,
+        description=description,
+        examples=[
+            OpenApiExample(
+                "Problem",
+                value={
+                    "type": "https://portcullis.invalid/problems/not-found",
+                    "title": "Not found",
+                    "status": 404,
+                    "detail": "No such assessment.",
+                    "instance": "/api/v1/assessments/8d5c.../",
+                },
+                response_only=True,
+            )
+        ],
+    )
+
+
+ERRORS = {
+    (400, PROBLEM): _problem("The input is wrong; `errors` says where. Nothing changed."),
+    (401, PROBLEM): _problem("No valid key or session (revoked and expired keys too)."),
+    (403, PROBLEM): _problem("The key lacks the scope, or the person the role."),
+    (404, PROBLEM): _problem("Not found, or not yours to see."),
+    (429, PROBLEM): _problem("Too many requests: wait for `Retry-After` seconds."),
+}
+
+
+def documented(
+    *,
+    summary: str,
+    description: str,
+    response=None,
+    example=None,
+    request=None,
+    request_example=None,
+    status: int = 200,
+    extra_errors: dict | None = None,
+    parameters=None,
+    scope: str | None = None,
+    people: str | None = None,
+):
+    """extend_schema with our conventions: who may call it, one example, the problems."""
+    who = []
+    if scope:
+        who.append(f"API key scope: `{scope}`." if scope != "*" else "API key: any scope.")
+    else:
+        who.append("API keys cannot use this route.")
+    if people == "member":
+        who.append("Signed-in people: their own data.")
+    elif people == "org_admin":
+        who.append("Signed-in people: organisation admins.")
+    else:
+        who.append("Signed-in people cannot use this route (keys only).")
+    examples = []
+    if example is not None:
+        examples.append(OpenApiExample("Example", value=example, response_only=True))
+    if request_example is not None:
+        examples.append(OpenApiExample("Example request", value=request_example, request_only=True))
+    responses = {status: response} if response is not None else {status: None}
+    responses.update(ERRORS)
+    responses.update(extra_errors or {})
+    return extend_schema(
+        operation_id=re.sub(r"[^a-z0-9]+", "_", summary.lower()).strip("_"),
+        summary=summary,
+        description=f"{description}\n\n{' '.join(who)}",
+        request=request,
+        responses=responses,
+        examples=examples,
+        parameters=parameters,
+    )

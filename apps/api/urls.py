@@ -1,0 +1,71 @@
+"""/api/v1/ routes.
+
+# SECURITY: object ids are UUID converters (a malformed id is a 404 before any query);
+# every route below has a case in tests/security/test_api_isolation.py, which fails when
+# a new one does not.
+"""
+
+from django.urls import path
+
+from apps.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("whoami/", views.WhoAmIView.as_view(), name="whoami"),
+    path("packs/", views.PackListView.as_view(), name="pack-list"),
+    path("packs/<slug:slug>/", views.PackDetailView.as_view(), name="pack-detail"),
+    path(
+        "packs/<slug:slug>/controls/",
+        views.PackControlListView.as_view(),
+        name="pack-controls",
+    ),
+    path(
+        "packs/<slug:slug>/scenarios/",
+        views.PackScenarioListView.as_view(),
+        name="pack-scenarios",
+    ),
+    path("assessments/", views.AssessmentListView.as_view(), name="assessment-list"),
+    path("assessments/<uuid:id>/", views.AssessmentDetailView.as_view(), name="assessment-detail"),
+    path(
+        "assessments/<uuid:id>/answers/",
+        views.AnswerListView.as_view(),
+        name="assessment-answers",
+    ),
+    path(
+        "assessments/<uuid:id>/answers/<slug:control>/dispute/",
+        views.AnswerDisputeView.as_view(),
+        name="answer-dispute",
+    ),
+    path(
+        "assessments/<uuid:id>/submit/",
+        views.AssessmentSubmitView.as_view(),
+        name="assessment-submit",
+    ),
+    path(
+        "assessments/<uuid:id>/score/",
+        views.AssessmentScoreView.as_view(),
+        name="assessment-score",
+    ),
+    path(
+        "assessments/<uuid:id>/report/",
+        views.AssessmentReportRequestView.as_view(),
+        name="assessment-report",
+    ),
+    path("reports/", views.ReportListView.as_view(), name="report-list"),
+    path("reports/<uuid:id>/", views.ReportDetailView.as_view(), name="report-detail"),
+    path(
+        "reports/<uuid:id>/download/",
+        views.ReportDownloadView.as_view(),
+        name="report-download",
+    ),
+    path("members/", views.MemberListView.as_view(), name="member-list"),
+    path("members/<uuid:id>/", views.MemberDetailView.as_view(), name="member-detail"),
+    path("invitations/", views.InvitationListView.as_view(), name="invitation-list"),
+    path(
+        "invitations/<uuid:id>/revoke/",
+        views.InvitationRevokeView.as_view(),
+        name="invitation-revoke",
+    ),
+    path("audit-events/", views.AuditEventListView.as_view(), name="audit-event-list"),
+]
