@@ -15,7 +15,7 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 # The report fixtures (a submitted assessment, a real Celery worker) serve the report,
 # security and browser tests alike.
-pytest_plugins = ["tests.reports.fixtures"]
+pytest_plugins = ["tests.reports.fixtures", "tests.api.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -55,7 +55,7 @@ from apps.catalogue import selectors as catalogue_selectors
 from apps.reports import services as report_services
 from apps.scoring.selectors import score_latest_for_assessment
 
-ASSESSMENT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+ASSESSMENT_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 EXAMPLE_ID = "3f0c7f64-5717-4562-b3fc-2c963f66afa6"
 
 
@@ -375,8 +375,8 @@ class AssessmentDetailView(AssessmentObjectView):
         scope=Scope.READ_ASSESSMENTS,
         people=MEMBER,
     )
-    def get(self, request, id):
-        return Response(AssessmentSerializer(self.get_assessment(id)).data)
+    def get(self, request, public_id):
+        return Response(AssessmentSerializer(self.get_assessment(public_id)).data)
 
 
 ANSWER_EXAMPLE = {
@@ -445,8 +445,8 @@ class AnswerListView(AssessmentObjectView):
         scope=Scope.READ_ASSESSMENTS,
         people=MEMBER,
     )
-    def get(self, request, id):
-        assessment = self.get_assessment(id)
+    def get(self, request, public_id):
+        assessment = self.get_assessment(public_id)
         rows = _answer_rows(assessment, show_notes=not self.requester.is_key)
         return Response(AnswerSerializer(rows, many=True).data)
 
@@ -479,8 +479,8 @@ class AnswerListView(AssessmentObjectView):
         scope=Scope.WRITE_ASSESSMENTS,
         people=MEMBER,
     )
-    def post(self, request, id):
-        assessment = self.get_assessment(id)
+    def post(self, request, public_id):
+        assessment = self.get_assessment(public_id)
         data = AnswersWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         is_key = self.requester.is_key
@@ -528,8 +528,8 @@ class AnswerDisputeView(AssessmentObjectView):
         extra_errors={(409, PROBLEM): _problem("The assessment has been submitted.")},
         people=MEMBER,
     )
-    def post(self, request, id, control):
-        assessment = self.get_assessment(id)
+    def post(self, request, public_id, control):
+        assessment = self.get_assessment(public_id)
         data = DisputeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         verification.answer_dispute(
@@ -559,8 +559,8 @@ class AssessmentSubmitView(AssessmentObjectView):
         extra_errors={(409, PROBLEM): _problem("Already submitted.")},
         people=MEMBER,
     )
-    def post(self, request, id):
-        assessment = self.get_assessment(id)
+    def post(self, request, public_id):
+        assessment = self.get_assessment(public_id)
         score = assessment_services.assessment_submit(actor=request.user, assessment=assessment)
         return Response(ScoreSerializer(score).data)
 
@@ -599,8 +599,8 @@ class AssessmentScoreView(AssessmentObjectView):
         scope=Scope.READ_ASSESSMENTS,
         people=MEMBER,
     )
-    def get(self, request, id):
-        assessment = self.get_assessment(id)
+    def get(self, request, public_id):
+        assessment = self.get_assessment(public_id)
         score = score_latest_for_assessment(assessment=assessment)
         if score is None:
             raise NotFound("No score yet: the assessment has not been submitted.")
@@ -623,8 +623,8 @@ class AssessmentReportRequestView(AssessmentObjectView):
         extra_errors={(409, PROBLEM): _problem("Not submitted yet.")},
         people=MEMBER,
     )
-    def post(self, request, id):
-        assessment = self.get_assessment(id)
+    def post(self, request, public_id):
+        assessment = self.get_assessment(public_id)
         report = report_services.report_request(actor=request.user, assessment=assessment)
         report = selectors.report_get_for_requester(self.requester, report.public_id)
         return Response(ReportSerializer(report).data, status=status.HTTP_202_ACCEPTED)
@@ -684,12 +684,12 @@ class ReportDetailView(ReportObjectView):
         description="Where a report stands: `queued`, `running`, `ready` or `failed`.",
         response=ReportSerializer,
         example=REPORT_EXAMPLE,
-        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         scope=Scope.READ_REPORTS,
         people=MEMBER,
     )
-    def get(self, request, id):
-        return Response(ReportSerializer(self.get_report(id)).data)
+    def get(self, request, public_id):
+        return Response(ReportSerializer(self.get_report(public_id)).data)
 
 
 class ReportDownloadView(ReportObjectView):
@@ -704,17 +704,17 @@ class ReportDownloadView(ReportObjectView):
         "downloads their own.",
         response=OpenApiTypes.BINARY,
         parameters=[
-            OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH),
             OpenApiParameter("format", str, OpenApiParameter.QUERY, enum=["pdf", "html"]),
         ],
         scope=Scope.READ_REPORTS,
         people=MEMBER,
     )
-    def get(self, request, id):
+    def get(self, request, public_id):
         kind = request.query_params.get("format", "pdf")
         if kind not in report_services.DOWNLOAD_KINDS:
             raise serializers.ValidationError({"format": ["Choose pdf or html."]})
-        report = self.get_report(id)
+        report = self.get_report(public_id)
         download = report_services.report_open(actor=request.user, report=report, kind=kind)
         response = FileResponse(
             download.file,
@@ -772,12 +772,12 @@ class MemberDetailView(ApiView):
         description="One member of the organisation.",
         response=MemberSerializer,
         example=MEMBER_EXAMPLE,
-        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         scope=Scope.ADMIN_MEMBERS,
         people=ORG_ADMIN,
     )
-    def get(self, request, id):
-        membership = selectors.membership_get_for_requester(self.requester, id)
+    def get(self, request, public_id):
+        membership = selectors.membership_get_for_requester(self.requester, public_id)
         return Response(MemberSerializer(membership).data)
 
 
@@ -850,12 +850,12 @@ class InvitationRevokeView(ApiView):
         request=None,
         response=InvitationSerializer,
         example=INVITATION_EXAMPLE,
-        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         scope=Scope.ADMIN_MEMBERS,
         people=ORG_ADMIN,
     )
-    def post(self, request, id):
-        invitation = selectors.invitation_get_for_requester(self.requester, id)
+    def post(self, request, public_id):
+        invitation = selectors.invitation_get_for_requester(self.requester, public_id)
         invitation = accounts_services.invitation_revoke(actor=request.user, invitation=invitation)
         return Response(InvitationSerializer(invitation).data)
 

@@ -124,6 +124,8 @@ CASES: tuple[IsolationCase, ...] = (
     ),
     IsolationCase("accounts:member_deactivate", "membership", ("POST",), ORG_ADMIN_PAGE),
     IsolationCase("accounts:invitation_revoke", "invitation", ("POST",), ORG_ADMIN_PAGE),
+    # Org A's API key: only org A's admins may revoke it.
+    IsolationCase("api_keys:revoke", "api_key", ("POST",), ORG_ADMIN_PAGE),
 )
 
 
@@ -180,6 +182,11 @@ EXEMPT_PREFIXES: Mapping[str, Exemption] = MappingProxyType(
         "admin/": Exemption(
             "Django admin: platform staff only (admin_view), platform-wide by design.",
             checked_by="test_url_coverage.py::test_admin_urls_with_an_id_are_closed_to_org_admins",
+        ),
+        "api/v1/": Exemption(
+            "The REST API has its own isolation matrix, enumerated from its OpenAPI schema, "
+            "with organisation B's key and sessions against organisation A's objects.",
+            checked_by="test_api_isolation.py::test_every_api_route_has_an_isolation_case",
         ),
     }
 )
@@ -354,6 +361,23 @@ class OrgAObjects:
             data={"name": "Alice's office key", "credential": {"id": "ZHVtbXk", "type": "x"}},
         )
 
+    @cached_property
+    def api_key(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from apps.api.services import api_key_issue
+
+        key, _ = api_key_issue(
+            actor=self.bob,
+            organisation=self.org_a,
+            name="Org A device sync",
+            scopes=["read:compliance"],
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+        return key
+
     def url_kwargs(self, case: IsolationCase) -> dict:
         return {"public_id": self.get(case.target).public_id, **case.kwargs}
 
@@ -363,6 +387,8 @@ class OrgAObjects:
             return (self.bob.email, self.bob.full_name)
         if target == "invitation":
             return (self.invitation.email,)
+        if target == "api_key":
+            return (self.api_key.name, self.api_key.prefix)
         return (self.alice.email, self.alice.full_name, ANSWER_NOTE)
 
 
@@ -377,7 +403,8 @@ def db_state() -> dict:
     from django.contrib.sessions.models import Session
 
     from apps.accounts.models import Invitation, Membership, Organisation, User
-    from apps.assessments.models import Answer, Assessment
+    from apps.api.models import ApiKey
+    from apps.assessments.models import Answer, AnswerVerification, Assessment
     from apps.reports.models import RemediationReport
     from apps.scoring.models import Score
 
@@ -414,6 +441,10 @@ def db_state() -> dict:
         "scores": rows(Score, "assessment_id", "answers_sha256"),
         "reports": rows(RemediationReport, "assessment_id", "status", "attempts", "task_id"),
         "sessions": Session.objects.count(),
+        "api_keys": rows(ApiKey, "organisation_id", "scopes", "expires_at", "revoked_at"),
+        "verifications": rows(
+            AnswerVerification, "assessment_id", "control_key", "answer_key", "disputed_at"
+        ),
     }
 
 
