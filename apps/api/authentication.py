@@ -49,3 +49,8 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if authentication.get_authorization_header(request):
             return None
         return super().authenticate(request)
+
+    def enforce_csrf(self, request):
+        # Checked on Django's own request: the check must not depend on the API's parsers
+        # (a form-encoded POST without a token is a CSRF refusal, not a 415).
+        return super().enforce_csrf(request._request)

@@ -69,7 +69,9 @@ def documented(
         who.append("Signed-in people cannot use this route (keys only).")
     examples = []
     if example is not None:
-        examples.append(OpenApiExample("Example", value=example, response_only=True))
+        examples.append(
+            OpenApiExample("Example", value=example, response_only=True, status_codes=[str(status)])
+        )
     if request_example is not None:
         examples.append(OpenApiExample("Example request", value=request_example, request_only=True))
     responses = {status: response} if response is not None else {status: None}

@@ -26,7 +26,11 @@ urlpatterns = [
         name="pack-scenarios",
     ),
     path("assessments/", views.AssessmentListView.as_view(), name="assessment-list"),
-    path("assessments/<uuid:public_id>/", views.AssessmentDetailView.as_view(), name="assessment-detail"),
+    path(
+        "assessments/<uuid:public_id>/",
+        views.AssessmentDetailView.as_view(),
+        name="assessment-detail",
+    ),
     path(
         "assessments/<uuid:public_id>/answers/",
         views.AnswerListView.as_view(),

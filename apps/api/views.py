@@ -48,7 +48,7 @@ from apps.api.serializers import (
 )
 from apps.assessments import services as assessment_services
 from apps.assessments import verification
-from apps.assessments.selectors import answers_for_assessment
+from apps.assessments.selectors import answers_for_assessment, verification_map
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.catalogue import selectors as catalogue_selectors
@@ -400,7 +400,7 @@ ANSWER_EXAMPLE = {
 
 def _answer_rows(assessment, *, show_notes: bool) -> list[dict]:
     stored = answers_for_assessment(assessment=assessment)
-    verifications = verification.verification_map(assessment=assessment)
+    verifications = verification_map(assessment=assessment)
     from apps.assessments.models import Answer
 
     updated = dict(

@@ -99,7 +99,14 @@ def _section_nav(assessment, state, section_id: str) -> list[dict]:
 
 
 def _question_item(
-    question: QuestionDef, *, visible: bool, answer: str, note: str, error: str = "", saved=False
+    question: QuestionDef,
+    *,
+    visible: bool,
+    answer: str,
+    note: str,
+    error: str = "",
+    saved=False,
+    confirmation=None,
 ) -> dict:
     return {
         "q": question,
@@ -108,6 +115,11 @@ def _question_item(
         "note": note,
         "error": error,
         "saved": saved,
+        # The IT team's confirmation of this question's answer (AnswerVerification), if any.
+        "confirmation": confirmation,
+        "confirmed": confirmation is not None
+        and not confirmation.is_disputed
+        and confirmation.answer_key == answer,
     }
 
 
@@ -120,6 +132,7 @@ def section_context(
     errors = errors or {}
     submitted = submitted or {}
     questions = []
+    confirmations = selectors.verification_map(assessment=assessment)
     for control_id in section_def.control_ids:
         question = questionnaire.questions[control_id]
         stored_answer = stored.get(control_id)
@@ -137,6 +150,7 @@ def section_context(
                 answer=answer,
                 note=note,
                 error=errors.get(control_id, ""),
+                confirmation=confirmations.get(control_id),
             )
         )
     error_list = [
@@ -204,6 +218,7 @@ def answer_saved_context(*, assessment, saved) -> dict:
             answer=saved.after[saved.control_key],
             note=saved.notes.get(saved.control_key, ""),
             saved=True,
+            confirmation=saved.confirmation,
         ),
         "changed": changed,
         "progress": state.progress,
@@ -230,6 +245,9 @@ def answer_error_context(*, assessment, control_key: str, message: str, post) ->
             answer=post.get(answer_field(control_key), ""),
             note=post.get(note_field(control_key), ""),
             error=message,
+            confirmation=selectors.verification_map(
+                assessment=assessment, control_keys=[control_key]
+            ).get(control_key),
         ),
     }
 
@@ -273,4 +291,55 @@ def review_context(*, assessment) -> dict:
 
 # --- results ------------------------------------------------------------------------
 def results_context(*, assessment) -> dict:
-    return {"assessment": assessment, **results_view(assessment=assessment)}
+    return {
+        "assessment": assessment,
+        **results_view(assessment=assessment),
+        "confirmed_answers": confirmed_answers(assessment=assessment),
+    }
+
+
+def confirmed_answers(*, assessment) -> list[dict]:
+    """The answers the person's IT team confirmed (still held) and those the person
+    disputed, in questionnaire order, for the results page."""
+    confirmations = selectors.verification_map(assessment=assessment)
+    if not confirmations:
+        return []
+    questionnaire = questionnaire_for(assessment.pack)
+    answers = selectors.answer_keys(selectors.answers_for_assessment(assessment=assessment))
+    rows = []
+    for section in questionnaire.sections:
+        for control_id in section.control_ids:
+            confirmation = confirmations.get(control_id)
+            if confirmation is None:
+                continue
+            question = questionnaire.questions[control_id]
+            option = question.option(confirmation.answer_key)
+            rows.append(
+                {
+                    "question": question,
+                    "answer": option.label if option else confirmation.answer_key,
+                    "confirmation": confirmation,
+                    "held": not confirmation.is_disputed
+                    and answers.get(control_id) == confirmation.answer_key,
+                }
+            )
+    return rows
+
+
+def dispute_context(*, assessment, control_id: str) -> dict:
+    """The dispute page: the question, the answer the IT team confirmed and their evidence."""
+    questionnaire = questionnaire_for(assessment.pack)
+    question = questionnaire.questions.get(control_id)
+    if question is None:
+        raise Http404("No such question.")
+    confirmation = selectors.verification_map(assessment=assessment).get(control_id)
+    option = question.option(confirmation.answer_key) if confirmation else None
+    return {
+        "assessment": assessment,
+        "question": question,
+        "confirmation": confirmation,
+        "confirmed_answer": option.label if option else "",
+        "back_url": _section_url(assessment, question.section_id, control_id),
+        "error": "",
+        "reason": "",
+    }

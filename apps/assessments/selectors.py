@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
-from apps.assessments.models import Answer, Assessment
+from apps.assessments.models import Answer, AnswerVerification, Assessment
 from apps.assessments.questionnaire import QuestionDef, Questionnaire, questionnaire_for
 from apps.scoring import engine
 from apps.scoring.selectors import compiled_pack_for
@@ -51,6 +51,24 @@ def answers_for_assessment(*, assessment) -> dict[str, StoredAnswer]:
         "control_key", "answer_key", "note"
     )
     return {control_key: StoredAnswer(answer_key, note) for control_key, answer_key, note in rows}
+
+
+def verification_map(*, assessment, control_keys=None) -> dict[str, AnswerVerification]:
+    """The IT team's confirmations for this assessment (or these questions of it), by
+    control id, in one query."""
+    rows = AnswerVerification.objects.filter(assessment_id=assessment.pk)
+    if control_keys is not None:
+        rows = rows.filter(control_key__in=list(control_keys))
+    return {v.control_key: v for v in rows}
+
+
+def verified_controls(*, assessment, answer_map: dict[str, str]) -> dict[str, AnswerVerification]:
+    """Confirmations that still hold: the stored answer is the confirmed one, undisputed."""
+    return {
+        key: v
+        for key, v in verification_map(assessment=assessment).items()
+        if not v.is_disputed and answer_map.get(key) == v.answer_key
+    }
 
 
 def answer_keys(answers: dict[str, StoredAnswer]) -> dict[str, str]:

@@ -198,6 +198,7 @@ class AnswerSaved:
     before: dict[str, str]
     after: dict[str, str]
     notes: dict[str, str]  # every note after the save, by control id
+    confirmation: AnswerVerification | None = None  # the IT team's, for `control_key`
 
 
 def answer_save(
@@ -224,10 +225,16 @@ def answer_save(
         before = answer_keys(stored)
         if control_key not in visible_control_ids(assessment=assessment, answer_map=before):
             raise InvalidAnswer("That question does not apply given your earlier answers.")
-        try:
-            refuse_overwriting_verified(assessment=assessment, changes={control_key: answer_key})
-        except InvalidAnswers as exc:
-            raise InvalidAnswer(exc.errors[control_key]) from exc
+        # The IT team's confirmation of this answer, if any: it holds until disputed.
+        confirmation = AnswerVerification.objects.filter(
+            assessment_id=assessment.pk, control_key=control_key
+        ).first()
+        if (
+            confirmation is not None
+            and not confirmation.is_disputed
+            and confirmation.answer_key != answer_key
+        ):
+            raise InvalidAnswer(VERIFIED_MESSAGE)
         _upsert(
             [
                 Answer(
@@ -249,6 +256,7 @@ def answer_save(
         before=before,
         after={**before, control_key: answer_key},
         notes=notes,
+        confirmation=confirmation,
     )
 
 

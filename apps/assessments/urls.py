@@ -13,4 +13,5 @@ urlpatterns = [
     path("<uuid:public_id>/submit/", views.submit, name="submit"),
     path("<uuid:public_id>/results/", views.results, name="results"),
     path("<uuid:public_id>/reassess/", views.reassess, name="reassess"),
+    path("<uuid:public_id>/dispute/<slug:control_id>/", views.dispute, name="dispute"),
 ]

@@ -23,7 +23,12 @@ from django.utils import timezone
 
 from apps.assessments.models import Answer, AnswerVerification, Assessment
 from apps.assessments.questionnaire import questionnaire_for
-from apps.assessments.selectors import answer_keys, answers_for_assessment, visible_control_ids
+from apps.assessments.selectors import (
+    answer_keys,
+    answers_for_assessment,
+    verification_map,
+    visible_control_ids,
+)
 from apps.assessments.services import (
     AssessmentLocked,
     InvalidAnswer,
@@ -57,20 +62,6 @@ class AnswerEntry:
 class BulkWriteResult:
     saved: list[str]
     skipped: dict[str, str] = field(default_factory=dict)  # control id -> why
-
-
-def verification_map(*, assessment) -> dict[str, AnswerVerification]:
-    """The IT team's confirmations for this assessment, by control id (one query)."""
-    return {v.control_key: v for v in AnswerVerification.objects.filter(assessment=assessment)}
-
-
-def verified_controls(*, assessment, answer_map: dict[str, str]) -> dict[str, AnswerVerification]:
-    """Confirmations that still hold: the stored answer is the confirmed one, undisputed."""
-    return {
-        key: v
-        for key, v in verification_map(assessment=assessment).items()
-        if not v.is_disputed and answer_map.get(key) == v.answer_key
-    }
 
 
 def _check_entries(*, assessment, entries: list[AnswerEntry], keep_notes: bool) -> None:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.assessments import presenters, selectors, services
+from apps.assessments import presenters, selectors, services, verification
 from apps.assessments.forms import SectionAnswersForm, SingleAnswerForm
 
 
@@ -225,3 +225,33 @@ def results(request, public_id):
     return render(
         request, "assessments/results.html", presenters.results_context(assessment=assessment)
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@never_cache
+def dispute(request, public_id, control_id):
+    """The person disputes an answer their IT team confirmed: why it is wrong, recorded for
+    the organisation's admins; then they may change it."""
+    assessment = selectors.assessment_get_for_user(user=request.user, public_id=public_id)
+    if assessment.is_submitted and request.method == "GET":
+        return redirect("assessments:results", public_id=assessment.public_id)
+    context = presenters.dispute_context(assessment=assessment, control_id=control_id)
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            verification.answer_dispute(
+                actor=request.user, assessment=assessment, control_key=control_id, reason=reason
+            )
+        except services.InvalidAnswer as exc:
+            context.update(error=str(exc), reason=reason)
+            return render(request, "assessments/dispute.html", context, status=400)
+        except services.AssessmentError as exc:
+            return _error_page(request, exc, assessment)
+        messages.success(
+            request,
+            "Your dispute is recorded and your organisation's admins can see it. "
+            "You can now change this answer.",
+        )
+        return redirect(context["back_url"])
+    return render(request, "assessments/dispute.html", context)

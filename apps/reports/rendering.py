@@ -24,7 +24,12 @@ from apps.assessments.questionnaire import (
     sentence_join,
 )
 from apps.assessments.results import choose_stoppers
-from apps.assessments.selectors import answer_keys, answers_for_assessment, visible_control_ids
+from apps.assessments.selectors import (
+    answer_keys,
+    answers_for_assessment,
+    verified_controls,
+    visible_control_ids,
+)
 from apps.reports.fetcher import ASSET_BASE_URL, ReportAssetFetcher
 from apps.reports.glossary import GLOSSARY
 from apps.scoring.selectors import band_floor_note
@@ -182,6 +187,7 @@ def _answer_table(assessment) -> list[dict]:
     questionnaire = questionnaire_for(assessment.pack)
     answers = answers_for_assessment(assessment=assessment)
     asked = set(visible_control_ids(assessment=assessment, answer_map=answer_keys(answers)))
+    confirmed = verified_controls(assessment=assessment, answer_map=answer_keys(answers))
     sections = []
     for section in questionnaire.sections:
         rows = []
@@ -200,6 +206,8 @@ def _answer_table(assessment) -> list[dict]:
                     else "Not answered",
                     "find_out": bool(option and option.is_unsure),
                     "note": answer.note if answer else "",
+                    # Confirmed by the person's IT team through an API key (verified).
+                    "verified": confirmed.get(control_id),
                 }
             )
         if rows:
@@ -225,6 +233,7 @@ def report_document(report) -> dict:
             question = questions.get(part["id"])
             part["why"] = question.why if question else ""
     person = assessment.user
+    answer_sections = _answer_table(assessment)
     return {
         "report": report,
         "person": {"name": person.display_name, "email": person.email},
@@ -241,7 +250,8 @@ def report_document(report) -> dict:
         "top_actions": plan[:SUMMARY_ACTIONS],
         "plan": plan,
         "closes_routes_first": any("routes" in step for step in result.get("plan", [])),
-        "answer_sections": _answer_table(assessment),
+        "answer_sections": answer_sections,
+        "verified_count": sum(1 for s in answer_sections for row in s["rows"] if row["verified"]),
         "sources": list(sources.values()),
         "glossary": GLOSSARY,
     }

@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from apps.assessments import services
 
-# Session, user, assessment + pack, answers; the save adds the conditional UPDATE, the
-# upsert and the savepoint/transaction statements.
-PAGE_QUERY_BUDGET = 6
-SAVE_QUERY_BUDGET = 8
+# Session, user, assessment + pack, answers, the IT team's confirmations (verified
+# answers); the save adds the conditional UPDATE, the upsert and the savepoint/transaction
+# statements.
+PAGE_QUERY_BUDGET = 7
+SAVE_QUERY_BUDGET = 9
 
 
 def _count(callable_):

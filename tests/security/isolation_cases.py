@@ -101,6 +101,14 @@ CASES: tuple[IsolationCase, ...] = (
             IsolationCase("assessments:submit", target, ("POST",), OWNER_ONLY),
             IsolationCase("assessments:results", target, ("GET",), OWNER_ONLY),
             IsolationCase("assessments:reassess", target, ("POST",), OWNER_ONLY),
+            IsolationCase(
+                "assessments:dispute",
+                target,
+                ("GET", "POST"),
+                OWNER_ONLY,
+                kwargs={"control_id": "T-ACC-01"},
+                data={"reason": "forged"},
+            ),
             # Her org admin sees where her report stands, but only she can ask for one.
             IsolationCase("reports:status", target, ("GET",), OWNER_AND_ORG_ADMIN),
             IsolationCase("reports:request", target, ("POST",), OWNER_ONLY),

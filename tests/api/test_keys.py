@@ -1,0 +1,160 @@
+"""API keys: issued after re-authentication, shown once, stored as a keyed hash, scoped,
+expiring, revocable at once, and every use in the audit trail (SECURITY_TESTS 14, 17)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.api.models import ApiKey
+from apps.api.services import api_key_issue, api_key_revoke
+from apps.audit.models import AuditEvent
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _recently_authenticated(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    response = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _issue_form(days=30, scopes=("read:compliance",)):
+    return {
+        "name": "Intune sync",
+        "scopes": list(scopes),
+        "expires_on": (timezone.localdate() + timedelta(days=days)).isoformat(),
+    }
+
+
+def test_issuing_a_key_needs_a_fresh_reauthentication(bob):
+    client = Client()
+    client.force_login(bob)
+    response = client.post(reverse("api_keys:issue"), _issue_form())
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not ApiKey.objects.exists()
+
+
+def test_the_key_is_shown_once_and_only_its_hash_and_prefix_are_stored(bob):
+    client = _recently_authenticated(bob)
+    response = client.post(reverse("api_keys:issue"), _issue_form())
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    key = ApiKey.objects.get()
+    raw = response.context["raw_key"]
+    assert raw.startswith(key.prefix + "_")
+    assert raw in response.content.decode()
+    # Nowhere in the table, in any column, and never on the list page.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {ApiKey._meta.db_table}")  # noqa: S608
+        stored = " ".join(str(value) for row in cursor.fetchall() for value in row)
+    assert raw not in stored
+    secret_part = raw.split("_", 2)[2]
+    assert secret_part not in stored
+    listing = client.get(reverse("api_keys:list")).content.decode()
+    assert key.prefix in listing
+    assert secret_part not in listing
+    assert AuditEvent.objects.filter(action="api_key.issued", actor=bob).count() == 1
+
+
+def test_an_expiry_beyond_a_year_is_refused(bob):
+    client = _recently_authenticated(bob)
+    response = client.post(reverse("api_keys:issue"), _issue_form(days=400))
+    assert response.status_code == 400
+    assert "at most one year" in response.content.decode()
+    assert not ApiKey.objects.exists()
+    with pytest.raises(ValidationError):
+        api_key_issue(
+            actor=bob,
+            organisation=bob.membership.organisation,
+            name="x",
+            scopes=["read:compliance"],
+            expires_at=None,
+        )
+
+
+def test_members_and_other_organisations_admins_cannot_issue(alice, dave, org_a):
+    for actor in (alice, dave):
+        with pytest.raises(PermissionDenied):
+            api_key_issue(
+                actor=actor,
+                organisation=org_a,
+                name="x",
+                scopes=["read:compliance"],
+                expires_at=timezone.now() + timedelta(days=1),
+            )
+    assert not ApiKey.objects.exists()
+
+
+def test_unknown_scopes_are_refused(bob):
+    with pytest.raises(ValidationError):
+        api_key_issue(
+            actor=bob,
+            organisation=bob.membership.organisation,
+            name="x",
+            scopes=["write:everything"],
+            expires_at=timezone.now() + timedelta(days=1),
+        )
+
+
+def test_a_revoked_key_stops_working_at_once(bob, api, key_a):
+    client = api(key_a)
+    assert client.get("/api/v1/whoami/").status_code == 200
+    api_key_revoke(actor=bob, key=ApiKey.objects.get())
+    response = client.get("/api/v1/whoami/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    denied = AuditEvent.objects.filter(action="api.request", outcome="denied").get()
+    assert denied.detail["reason"] == "revoked"
+
+
+def test_an_expired_key_gets_401(api, key_a):
+    with time_machine.travel(timezone.now() + timedelta(days=91)):
+        assert api(key_a).get("/api/v1/whoami/").status_code == 401
+
+
+def test_a_wrong_or_mangled_key_gets_401(api, key_a):
+    for wrong in (key_a[:-1] + ("A" if key_a[-1] != "A" else "B"), "pcl_nothing", "x" * 500):
+        assert api(wrong).get("/api/v1/whoami/").status_code == 401
+
+
+def test_every_use_is_in_the_audit_trail_with_last_used_time(api, key_a, alice):
+    api(key_a).get("/api/v1/members/")
+    event = AuditEvent.objects.filter(action="api.request").get()
+    key = ApiKey.objects.get()
+    assert event.actor is None
+    assert event.actor_label == f"api-key {key.prefix} (Org A sync)"
+    assert event.detail["api_key"] == str(key.public_id)
+    assert event.detail["path"] == "/api/v1/members/"
+    assert event.detail["status"] == 200
+    assert event.organisation_id == key.organisation_id
+    assert key.last_used_at is not None
+
+
+def test_a_key_opens_neither_html_pages_nor_the_admin(key_a):
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key_a}")
+    for url in ("/", reverse("accounts:member_list"), "/admin/", reverse("api_keys:list")):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/login/" in response["Location"]
+
+
+def test_the_org_admin_revokes_from_the_browser(bob, key_a, api):
+    client = Client()
+    client.force_login(bob)
+    key = ApiKey.objects.get()
+    response = client.post(reverse("api_keys:revoke", args=[key.public_id]))
+    assert response.status_code == 302
+    assert api(key_a).get("/api/v1/whoami/").status_code == 401
