@@ -1,0 +1,125 @@
+"""Seed the API benchmark's database: `python -m bench.api_seed CLIENTS BACKGROUND`.
+
+One organisation; CLIENTS members with an open assessment of the shipped
+high-risk-individuals pack (one per concurrent client: each client writes to its own), and
+BACKGROUND members with a submitted, fully answered and scored assessment (what the
+compliance summary aggregates). One API key with every scope. Prints one JSON line: the
+key, the open assessments' ids, 40 question ids and their answers for the bulk write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import timedelta
+
+import django
+
+PACK_FILE = "high-risk-individuals.yaml"
+BULK_SIZE = 40
+
+
+def main(clients: int, background: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.api_settings")
+    django.setup()
+    from django.conf import settings
+    from django.utils import timezone
+
+    from apps.accounts.models import Audience, Membership, Organisation, User
+    from apps.api.models import Scope
+    from apps.api.services import api_key_issue
+    from apps.assessments.models import Answer, Assessment
+    from apps.assessments.questionnaire import questionnaire_for
+    from apps.catalogue.services import pack_load_file
+    from apps.scoring.services import score_record_many
+
+    pack = pack_load_file(settings.CATALOGUE_PACKS_DIR / PACK_FILE).pack
+    organisation = Organisation.objects.create(name="Bench office", mfa_required_for_members=False)
+    people = User.objects.bulk_create(
+        [
+            User(email=f"bench{n}@example.org", full_name=f"Bench {n}")
+            for n in range(clients + background + 1)
+        ]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                user=u,
+                organisation=organisation,
+                role=Membership.Role.ORG_ADMIN if n == 0 else Membership.Role.MEMBER,
+                audience=Audience.PARLIAMENTARIAN,
+            )
+            for n, u in enumerate(people)
+        ]
+    )
+    admin, members = people[0], people[1:]
+    questionnaire = questionnaire_for(pack)
+    every_control = list(questionnaire.questions)
+    done = Assessment.objects.bulk_create(
+        [
+            Assessment(
+                user=u,
+                organisation=organisation,
+                pack=pack,
+                audience=Audience.PARLIAMENTARIAN,
+                status=Assessment.Status.SUBMITTED,
+                submitted_at=timezone.now(),
+            )
+            for u in members[clients:]
+        ]
+    )
+    Answer.objects.bulk_create(
+        [
+            Answer(assessment=a, control_key=c, answer_key=("yes", "no", "partly")[i % 3])
+            for a in done
+            for i, c in enumerate(every_control)
+        ],
+        batch_size=2000,
+    )
+    score_record_many(
+        assessments=Assessment.objects.filter(pk__in=[a.pk for a in done]).select_related("pack")
+    )
+    open_ones = Assessment.objects.bulk_create(
+        [
+            Assessment(
+                user=u, organisation=organisation, pack=pack, audience=Audience.PARLIAMENTARIAN
+            )
+            for u in members[:clients]
+        ]
+    )
+    # Questions shown whatever the other answers (no applies_if), asked of this audience,
+    # with a "yes": 40 of them make the bulk write.
+    content = {c["id"]: c for s in pack.content["sections"] for c in s["controls"]}
+    bulk = [
+        c
+        for c in every_control
+        if not content[c].get("applies_if")
+        and Audience.PARLIAMENTARIAN in content[c].get("audiences", [Audience.PARLIAMENTARIAN])
+        and questionnaire.questions[c].option("yes") is not None
+    ][:BULK_SIZE]
+    if len(bulk) < BULK_SIZE:
+        raise SystemExit(f"only {len(bulk)} unconditional questions in the pack")
+    _, raw_key = api_key_issue(
+        actor=admin,
+        organisation=organisation,
+        name="Bench sync",
+        scopes=list(Scope.values),
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    print(
+        json.dumps(
+            {
+                "key": raw_key,
+                "assessments": [str(a.public_id) for a in open_ones],
+                "controls": bulk,
+                "members": len(members),
+                "answers": Answer.objects.count(),
+                "assessments_total": Assessment.objects.count(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))

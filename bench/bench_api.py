@@ -1,0 +1,273 @@
+"""API benchmark: the compliance summary and a 40-answer bulk write, next to a trivial DRF
+endpoint, at 1 and 20 concurrent clients, on PostgreSQL.
+
+`run()` creates a PostgreSQL database (BENCH_API_DB, default portcullis_api), migrates and
+seeds it (bench/api_seed.py), serves the app with gunicorn as in production (DEBUG off,
+sync workers), and measures over loopback with an API key:
+- the trivial endpoint (bench/api_urls.py: same authentication, permission, throttling
+  and audit event as every route, no work) as the baseline;
+- the organisation's compliance summary (GET /api/v1/compliance/summary/ once the
+  compliance app serves it; until then the first page of the assessments list, and the
+  table says which);
+- a bulk write of 40 verified answers with evidence, each client to its own member's
+  assessment.
+Measurements alternate in rounds so baseline and subject see the same machine. Request
+counts are bounded; the database is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.bench_web import (
+    PG_ADMIN_URL,
+    PYTHON,
+    REPO,
+    WORKER_CLASS,
+    WORKERS,
+    _free_port,
+    _percentile,
+    _wait_for,
+    _worker_peak_rss_mb,
+)
+
+DB_NAME = os.environ.get("BENCH_API_DB", "portcullis_api")
+CLIENTS = 20
+BACKGROUND_MEMBERS = int(os.environ.get("BENCH_API_MEMBERS", "300"))
+SINGLE_REQUESTS = 100  # per measurement at 1 client
+CONCURRENT_REQUESTS_PER_CLIENT = 10  # per measurement at 20 clients
+ROUNDS = 5
+SUMMARY_PATHS = ("/api/v1/compliance/summary/", "/api/v1/assessments/?status=submitted")
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _env(database_url: str) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.api_settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "false",
+        "PORTCULLIS_ENV": "development",
+        "SECRET_KEY": "bench-api-" + "x" * 50,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO),
+    }
+    env.pop("PORTCULLIS_TESTING", None)
+    return env
+
+
+class Client:
+    def __init__(self, base: str, key: str, assessment: str, controls: list[str], summary: str):
+        self.http = httpx.AsyncClient(
+            base_url=base, timeout=30, headers={"Authorization": f"Bearer {key}"}
+        )
+        self.assessment = assessment
+        self.summary_path = summary
+        self.turn = 0
+        self.bodies = [
+            {
+                "answers": [
+                    {
+                        "control": control,
+                        "answer": answer,
+                        "evidence": {
+                            "reference": f"mdm:device/{n}",
+                            "observed_at": "2026-11-02T09:58:00Z",
+                        },
+                    }
+                    for n, control in enumerate(controls)
+                ]
+            }
+            for answer in ("yes", "no")
+        ]
+
+    async def trivial(self):
+        return await self.http.get("/bench/api-trivial/")
+
+    async def summary(self):
+        return await self.http.get(self.summary_path)
+
+    async def bulk_write(self):
+        self.turn += 1
+        return await self.http.post(
+            f"/api/v1/assessments/{self.assessment}/answers/", json=self.bodies[self.turn % 2]
+        )
+
+
+async def _batch(clients, action, per_client, into):
+    async def drive(client):
+        for _ in range(per_client):
+            started = time.perf_counter()
+            response = await getattr(client, action)()
+            into["latencies"].append(time.perf_counter() - started)
+            if response.status_code != 200:
+                into["failures"] += 1
+                into["last_error"] = f"{response.status_code} {response.text[:200]}"
+
+    started = time.perf_counter()
+    await asyncio.gather(*(drive(c) for c in clients))
+    into["elapsed"] += time.perf_counter() - started
+
+
+async def _interleaved(clients, actions, per_client, rounds):
+    totals = {
+        a: {"latencies": [], "failures": 0, "elapsed": 0.0, "last_error": ""} for a in actions
+    }
+    for _ in range(rounds):
+        for action in actions:
+            await _batch(clients, action, per_client, totals[action])
+    return {
+        a: {
+            "requests": len(t["latencies"]),
+            "failures": t["failures"],
+            "last_error": t["last_error"],
+            "median_ms": statistics.median(t["latencies"]) * 1000,
+            "p95_ms": _percentile(t["latencies"], 0.95) * 1000,
+            "throughput": len(t["latencies"]) / t["elapsed"],
+        }
+        for a, t in totals.items()
+    }
+
+
+async def _drive(base: str, seed: dict) -> tuple[dict, str]:
+    probe = httpx.AsyncClient(
+        base_url=base, timeout=30, headers={"Authorization": f"Bearer {seed['key']}"}
+    )
+    summary = SUMMARY_PATHS[-1]
+    for path in SUMMARY_PATHS:
+        if (await probe.get(path)).status_code == 200:
+            summary = path
+            break
+    await probe.aclose()
+    clients = [
+        Client(base, seed["key"], assessment, seed["controls"], summary)
+        for assessment in seed["assessments"]
+    ]
+    actions = ("trivial", "summary", "bulk_write")
+    try:
+        await _interleaved(clients[:1], actions, 10, 1)  # warm-up
+        single = await _interleaved(clients[:1], actions, SINGLE_REQUESTS // ROUNDS, ROUNDS)
+        crowd = await _interleaved(
+            clients, actions, CONCURRENT_REQUESTS_PER_CLIENT // ROUNDS, ROUNDS
+        )
+    finally:
+        for client in clients:
+            await client.http.aclose()
+    return {"1": single, "20": crowd}, summary
+
+
+def run() -> str:
+    """Run the benchmark; return its Markdown section."""
+    database_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME
+    env = _env(database_url)
+    _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{DB_NAME}"')
+    server = None
+    try:
+        subprocess.run(  # noqa: S603
+            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=REPO,
+            env=env,
+            check=True,
+        )
+        seeded = subprocess.run(  # noqa: S603
+            [PYTHON, "-m", "bench.api_seed", str(CLIENTS), str(BACKGROUND_MEMBERS)],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        seed = json.loads(seeded.stdout.strip().splitlines()[-1])
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(  # noqa: S603
+            [
+                str(Path(PYTHON).with_name("gunicorn")),
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(WORKERS),
+                "--worker-class",
+                WORKER_CLASS,
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=env,
+        )
+        _wait_for(base, server)
+        results, summary = asyncio.run(_drive(base, seed))
+        rss = _worker_peak_rss_mb(server.pid)
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    return _report(results, seed, rss, summary)
+
+
+def _report(r: dict, seed: dict, rss: float, summary: str) -> str:
+    names = {
+        "trivial": "trivial DRF endpoint",
+        "summary": f"compliance summary (`GET {summary}`)",
+        "bulk_write": "bulk write, 40 verified answers",
+    }
+    lines = [
+        "## API: compliance summary and bulk answer write",
+        "",
+        f"gunicorn {WORKERS} × {WORKER_CLASS} workers, DEBUG off, PostgreSQL, loopback, one "
+        f"API key; {seed['members']} members, {seed['assessments_total']} assessments, "
+        f"{seed['answers']} answers; pack high-risk-individuals. Command: "
+        "`python -m bench api` (or `make bench`).",
+        "",
+        "| what | clients | requests | failures | median ms | p95 ms | req/s | median vs trivial |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    for clients in ("1", "20"):
+        base = r[clients]["trivial"]["median_ms"]
+        for action in ("trivial", "summary", "bulk_write"):
+            m = r[clients][action]
+            ratio = "baseline" if action == "trivial" else f"{m['median_ms'] / base:.2f}×"
+            lines.append(
+                f"| {names[action]} | {clients} | {m['requests']} | {m['failures']} | "
+                f"{m['median_ms']:.1f} | {m['p95_ms']:.1f} | {m['throughput']:.0f} | {ratio} |"
+            )
+        for action, limit in (("summary", 2), ("bulk_write", 3)):
+            ratio = r[clients][action]["median_ms"] / base
+            verdicts.append(
+                f"| {names[action]} ≤ {limit}× trivial median, {clients} client(s) | "
+                f"{ratio:.2f}× | {'yes' if ratio <= limit else 'NO'} |"
+            )
+    errors = [
+        f"{a} ({c}): {r[c][a]['last_error']}" for c in r for a in r[c] if r[c][a]["last_error"]
+    ]
+    lines += ["", f"Peak resident memory of one worker: {rss:.0f} MB.", ""]
+    lines += ["| target | result | met |", "|---|---|---|", *verdicts]
+    if errors:
+        lines += ["", "Last failure per measurement: " + "; ".join(errors)]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(run())
