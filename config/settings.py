@@ -43,7 +43,12 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The address people reach the service at: links in emails (report ready, invitations).
-SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+# In development, unset, it is the address `make run` serves (its PORT, which the Makefile
+# passes), so that email links lead to the running app.
+SITE_URL = env.str(
+    "SITE_URL",
+    default="" if PRODUCTION else f"http://127.0.0.1:{env.int('PORT', default=8000)}",
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

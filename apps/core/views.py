@@ -1,4 +1,5 @@
-from django.http import JsonResponse
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -28,3 +29,14 @@ def readyz(request):
         },
         status=200 if ok else 503,
     )
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever the page says (it was a 404)."""
+    path = finders.find("favicon.ico")
+    if path is None:
+        raise Http404("No favicon.")
+    response = FileResponse(open(path, "rb"), content_type="image/x-icon")  # noqa: SIM115 - FileResponse closes it
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

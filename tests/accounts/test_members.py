@@ -32,7 +32,10 @@ def test_the_members_list_shows_who_has_mfa(client_for, bob, org_a):
 
     body = client_for(bob).get(reverse("accounts:member_list")).content.decode()
 
-    assert body.count("Not set up") == 1
+    # A state, not a button: "On" for those who have it ("Set up" read like an action).
+    assert body.count('govuk-tag--red">Off</strong>') == 1
+    assert body.count('govuk-tag--green">On</strong>') >= 1
+    assert "Set up</strong>" not in body
 
 
 def test_another_organisations_member_detail_is_404(client_for, dave, alice):
