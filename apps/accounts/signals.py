@@ -67,7 +67,7 @@ def _tell_about_failed_attempts(request, user) -> None:
     if second_factor:
         text += (
             f" {second_factor} of them got your password right but not your code: "
-            "change your password now (Security, then Change password)."
+            "change your password now (Security, then Change your password)."
         )
     else:
         text += " If that was not you, nobody got in; you do not need to do anything."

@@ -86,6 +86,8 @@ def test_wrong_second_factor_codes_count_and_the_alert_says_the_password_is_know
     person = _from(99)
     assert _sign_in_fully(person)["Location"] == "/"
     assert "got your password right but not your code" in person.get("/").content.decode()
+    # ...and the Security page it points to offers the change.
+    assert 'href="/accounts/password/change/"' in person.get("/accounts/2fa/").content.decode()
 
 
 @pytest.fixture
