@@ -74,7 +74,7 @@ def _free_port() -> int:
 _TAKEN: set[int] = set()
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -143,6 +143,15 @@ class Deployment:
     database: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
 
+    def logs(self) -> str:
+        """The end of each server's log, for a failure message."""
+        parts = []
+        for name in ("gunicorn-a.log", "gunicorn-b.log", "nginx-error.log"):
+            path = self.folder / name
+            if path.exists():
+                parts.append(f"--- {name}\n{path.read_text()[-2000:]}")
+        return "\n".join(parts)
+
     def query(self, sql: str, *params) -> list[tuple]:
         with sqlite3.connect(self.database) as connection:
             return connection.execute(sql, params).fetchall()
@@ -192,7 +201,17 @@ def deployed(tmp_path_factory):
             redis_port,
         )
         manage("shell", code=PREPARE)
-        gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi"]
+        # --preload: the app is loaded before the port opens, so "listening" means ready
+        # (a worker still importing Django on a loaded machine answered nginx with a 502).
+        # No control socket: its default path is shared by every gunicorn on the machine.
+        gunicorn = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--preload",
+            "--timeout",
+            "90",
+            "--no-control-socket",
+        ]
         start(
             "gunicorn-a",
             [*gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{app_a}"],
@@ -328,6 +347,8 @@ class Browser:
         connection.request(method, path, body=body, headers=sent)
         response = connection.getresponse()
         response.text = response.read().decode("utf-8", "replace")
+        if response.status in (502, 504):
+            raise AssertionError(f"{method} {path}: {response.status}\n{self.deployment.logs()}")
         found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text)
         if found:
             self.token = found.group(1)
