@@ -88,11 +88,12 @@ class AnswerVerification(models.Model):
     source = models.CharField(max_length=16, default="api")
     source_name = models.CharField(max_length=80)  # the API key's name, as its admin gave it
     api_key_public_id = models.UUIDField(null=True, blank=True)
-    evidence_reference = models.CharField(max_length=500, blank=True)
+    # SECURITY: free text about the person's systems and in their words: sealed at rest.
+    evidence_reference = EncryptedTextField(max_length=500, blank=True)
     evidence_observed_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(default=timezone.now)
     disputed_at = models.DateTimeField(null=True, blank=True)
-    dispute_reason = models.TextField(blank=True, max_length=1000)
+    dispute_reason = EncryptedTextField(blank=True, max_length=1000)
 
     class Meta:
         ordering = ["assessment", "control_key"]

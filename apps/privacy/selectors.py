@@ -8,7 +8,7 @@ from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from apps.accounts.models import Invitation, Membership
-from apps.assessments.models import Answer, Assessment
+from apps.assessments.models import Answer, AnswerVerification, Assessment
 from apps.audit.models import AuditEvent
 from apps.reports.models import RemediationReport
 from apps.scoring.models import Score
@@ -86,6 +86,21 @@ def _assessment(assessment) -> dict:
                 "result": score.result,
             }
             for score in scores
+        ],
+        "verified_by_your_it_team": [
+            {
+                "question": verification.control_key,
+                "answer": verification.answer_key,
+                "by": verification.source_name,
+                "evidence": verification.evidence_reference,
+                "observed_at": _iso(verification.evidence_observed_at),
+                "verified_at": _iso(verification.verified_at),
+                "disputed_at": _iso(verification.disputed_at),
+                "your_reason": verification.dispute_reason,
+            }
+            for verification in AnswerVerification.objects.filter(assessment=assessment).order_by(
+                "control_key"
+            )
         ],
         "reports": _reports(assessment),
     }

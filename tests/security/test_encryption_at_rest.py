@@ -150,3 +150,24 @@ def test_a_query_on_a_note_s_content_is_refused_not_silently_empty(alice, submit
         list(Answer.objects.filter(note=SECRET_NOTE))
     with pytest.raises(FieldError):
         list(Answer.objects.filter(note__icontains="work"))
+
+
+def test_verification_evidence_and_dispute_reasons_are_sealed_too(alice, submit):
+    from apps.assessments.models import AnswerVerification
+
+    assessment = submit(alice)
+    AnswerVerification.objects.create(
+        assessment=assessment,
+        control_key="T-ACC-01",
+        answer_key="no",
+        source_name="Office IT",
+        evidence_reference="Intune report for ALICE-LAPTOP-7",
+        dispute_reason="That laptop was stolen in March",
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {AnswerVerification._meta.db_table}")  # noqa: S608
+        dump = repr(cursor.fetchall())
+    assert "ALICE-LAPTOP-7" not in dump and "stolen" not in dump
+    stored = AnswerVerification.objects.get(assessment=assessment)
+    assert stored.dispute_reason == "That laptop was stolen in March"
