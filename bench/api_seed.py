@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import django
 
-PACK_FILE = "high-risk-individuals.yaml"
+PACK_FILE = "high-risk-individuals-2026.2.yaml"
 BULK_SIZE = 40
 
 
@@ -71,8 +71,14 @@ def main(clients: int, background: int) -> None:
     )
     Answer.objects.bulk_create(
         [
-            Answer(assessment=a, control_key=c, answer_key=("yes", "no", "partly")[i % 3])
-            for a in done
+            Answer(
+                assessment=a,
+                control_key=c,
+                answer_key=questionnaire.questions[c]
+                .options[(i + n) % len(questionnaire.questions[c].options)]
+                .key,
+            )
+            for n, a in enumerate(done)
             for i, c in enumerate(every_control)
         ],
         batch_size=2000,
@@ -88,18 +94,28 @@ def main(clients: int, background: int) -> None:
             for u in members[:clients]
         ]
     )
-    # Questions shown whatever the other answers (no applies_if), asked of this audience,
-    # with a "yes": 40 of them make the bulk write.
-    content = {c["id"]: c for s in pack.content["sections"] for c in s["controls"]}
-    bulk = [
-        c
-        for c in every_control
-        if not content[c].get("applies_if")
-        and Audience.PARLIAMENTARIAN in content[c].get("audiences", [Audience.PARLIAMENTARIAN])
-        and questionnaire.questions[c].option("yes") is not None
-    ][:BULK_SIZE]
+    # 40 questions that stay shown when only they are answered (with their first answer),
+    # for this audience. Each push sends the same answers with fresh evidence, as a nightly
+    # sync from device management would.
+    from apps.scoring import engine
+    from apps.scoring.selectors import compiled_pack_for
+
+    compiled = compiled_pack_for(pack)
+
+    def shown(keys, pick):
+        answers = {c: questionnaire.questions[c].options[pick].key for c in keys}
+        return set(engine.visible_controls(compiled, answers, Audience.PARLIAMENTARIAN))
+
+    bulk: list[str] = []
+    for control in every_control:
+        trial = [*bulk, control]
+        if set(trial) <= shown(trial, 0):
+            bulk = trial
+        if len(bulk) == BULK_SIZE:
+            break
     if len(bulk) < BULK_SIZE:
-        raise SystemExit(f"only {len(bulk)} unconditional questions in the pack")
+        raise SystemExit(f"only {len(bulk)} questions can be answered together")
+    choices = [questionnaire.questions[c].options[0].key for c in bulk]
     _, raw_key = api_key_issue(
         actor=admin,
         organisation=organisation,
@@ -113,6 +129,7 @@ def main(clients: int, background: int) -> None:
                 "key": raw_key,
                 "assessments": [str(a.public_id) for a in open_ones],
                 "controls": bulk,
+                "choices": choices,
                 "members": len(members),
                 "answers": Answer.objects.count(),
                 "assessments_total": Assessment.objects.count(),

@@ -72,7 +72,7 @@ def _env(database_url: str) -> dict:
 
 
 class Client:
-    def __init__(self, base: str, key: str, assessment: str, controls: list[str], summary: str):
+    def __init__(self, base, key, assessment, controls, choices, summary):
         self.http = httpx.AsyncClient(
             base_url=base, timeout=30, headers={"Authorization": f"Bearer {key}"}
         )
@@ -84,16 +84,16 @@ class Client:
                 "answers": [
                     {
                         "control": control,
-                        "answer": answer,
+                        "answer": choices[n],
                         "evidence": {
                             "reference": f"mdm:device/{n}",
-                            "observed_at": "2026-11-02T09:58:00Z",
+                            "observed_at": f"2026-11-0{day}T09:58:00Z",
                         },
                     }
                     for n, control in enumerate(controls)
                 ]
             }
-            for answer in ("yes", "no")
+            for day in (1, 2)
         ]
 
     async def trivial(self):
@@ -155,7 +155,7 @@ async def _drive(base: str, seed: dict) -> tuple[dict, str]:
             break
     await probe.aclose()
     clients = [
-        Client(base, seed["key"], assessment, seed["controls"], summary)
+        Client(base, seed["key"], assessment, seed["controls"], seed["choices"], summary)
         for assessment in seed["assessments"]
     ]
     actions = ("trivial", "summary", "bulk_write")
@@ -237,7 +237,7 @@ def _report(r: dict, seed: dict, rss: float, summary: str) -> str:
         "",
         f"gunicorn {WORKERS} × {WORKER_CLASS} workers, DEBUG off, PostgreSQL, loopback, one "
         f"API key; {seed['members']} members, {seed['assessments_total']} assessments, "
-        f"{seed['answers']} answers; pack high-risk-individuals. Command: "
+        f"{seed['answers']} answers; pack high-risk-individuals 2026.2 (42 controls). Command: "
         "`python -m bench api` (or `make bench`).",
         "",
         "| what | clients | requests | failures | median ms | p95 ms | req/s | median vs trivial |",
