@@ -8,6 +8,9 @@ on any input serializer, and unknown fields are refused (`StrictInput`).
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import Audience
@@ -164,8 +167,85 @@ class AnswerInputSerializer(StrictInput):
     )
 
 
+ANSWER_FIELDS = frozenset({"control", "answer", "note", "evidence"})
+EVIDENCE_FIELDS = frozenset({"reference", "observed_at"})
+
+
+def _text(value, name: str, limit: int, *, blank: bool) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: not a string.")
+    if len(value) > limit:
+        raise ValueError(f"{name}: at most {limit} characters.")
+    if not blank and not value.strip():
+        raise ValueError(f"{name}: may not be blank.")
+    return value
+
+
+@extend_schema_field(AnswerInputSerializer(many=True))
+class AnswerItemsField(serializers.Field):
+    """The `answers` list of a bulk write, checked by hand: the same rules as
+    AnswerInputSerializer (which documents it), without building a nested serializer per
+    item on the API's hottest write."""
+
+    default_error_messages = {"invalid": "Send a list of 1 to 200 answers."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not 1 <= len(data) <= 200:
+            self.fail("invalid")
+        items, errors = [], {}
+        for index, item in enumerate(data):
+            try:
+                items.append(self._item(item))
+            except ValueError as exc:
+                errors[str(index)] = [str(exc)]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return items
+
+    @staticmethod
+    def _item(item) -> dict:
+        if not isinstance(item, dict):
+            raise ValueError("Each answer is an object with control and answer.")
+        unknown = sorted(set(item) - ANSWER_FIELDS)
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: this field cannot be set.")
+        if "control" not in item or "answer" not in item:
+            raise ValueError("control and answer are required.")
+        result = {
+            "control": _text(item["control"], "control", 32, blank=False),
+            "answer": _text(item["answer"], "answer", 32, blank=False),
+        }
+        if "note" in item:
+            result["note"] = _text(item["note"], "note", 2000, blank=True)
+        evidence = item.get("evidence")
+        if evidence is not None:
+            if not isinstance(evidence, dict):
+                raise ValueError("evidence: an object with reference and observed_at.")
+            unknown = sorted(set(evidence) - EVIDENCE_FIELDS)
+            if unknown:
+                raise ValueError(f"evidence.{', '.join(unknown)}: this field cannot be set.")
+            checked = {}
+            if "reference" in evidence:
+                checked["reference"] = _text(
+                    evidence["reference"], "evidence.reference", 500, blank=True
+                )
+            observed = evidence.get("observed_at")
+            if observed is not None:
+                parsed = parse_datetime(observed) if isinstance(observed, str) else None
+                if parsed is None:
+                    raise ValueError("evidence.observed_at: a date and time (ISO 8601).")
+                if timezone.is_naive(parsed):
+                    parsed = timezone.make_aware(parsed)
+                checked["observed_at"] = parsed
+            result["evidence"] = checked
+        return result
+
+    def to_representation(self, value):
+        return value
+
+
 class AnswersWriteSerializer(StrictInput):
-    answers = AnswerInputSerializer(many=True, min_length=1, max_length=200)
+    answers = AnswerItemsField()
 
 
 class AnswersWrittenSerializer(serializers.Serializer):
