@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import http.client
 import os
+import random
 import re
 import shutil
 import signal
@@ -57,7 +58,8 @@ def _free_port() -> int:
     """A free loopback port: from PORTCULLIS_TEST_PORTS ("18100-18199") when set, so that
     people sharing a machine can keep to their own range, else one the kernel picks."""
     low, _, high = os.environ.get("PORTCULLIS_TEST_PORTS", "").partition("-")
-    candidates = range(int(low), int(high) + 1) if low and high else [0]
+    candidates = list(range(int(low), int(high) + 1)) if low and high else [0]
+    random.shuffle(candidates)  # two runs sharing the range rarely try the same port
     for port in candidates:
         with socket.socket() as sock:
             try:
@@ -84,6 +86,34 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: flo
                 return
         time.sleep(0.1)
     raise RuntimeError(f"not listening on {port}:\n{log.read_text()[-3000:]}")
+
+
+def _listening_socket() -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", _free_port()))
+    sock.listen(64)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _wait_until_ready(port: int, process, deployment, timeout: float = 180) -> None:
+    """Until gunicorn answers /healthz (the socket accepts before the app is loaded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early:\n{deployment.logs()}")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", "/healthz", headers={"Host": HOST})
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn not ready on {port}:\n{deployment.logs()}")
 
 
 def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
@@ -160,7 +190,11 @@ class Deployment:
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("deployed")
-    redis_port, app_a, app_b, https_port, http_port = (_free_port() for _ in range(5))
+    # gunicorn gets sockets this process has bound (`--bind fd://`): no other process can
+    # take their ports while the app loads. Redis and nginx bind theirs within milliseconds.
+    app_a_socket, app_b_socket = _listening_socket(), _listening_socket()
+    app_a, app_b = app_a_socket.getsockname()[1], app_b_socket.getsockname()[1]
+    redis_port = _free_port()
     database = folder / "db.sqlite3"
     env = production_env(
         DATABASE_URL=f"sqlite:///{database}",
@@ -176,7 +210,7 @@ def deployed(tmp_path_factory):
         PRIVATE_STORAGE_ROOT=str(folder / "private"),
         MFA_ENCRYPTION_KEY_FILE=str(folder / "unused.key"),
     )
-    deployment = Deployment(folder, https_port, http_port, app_b, database)
+    deployment = Deployment(folder, 0, 0, app_b, database)
 
     def start(name: str, command: list[str], port: int, **kwargs) -> None:
         log = folder / f"{name}.log"
@@ -212,18 +246,28 @@ def deployed(tmp_path_factory):
             "90",
             "--no-control-socket",
         ]
-        start(
-            "gunicorn-a",
-            [*gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{app_a}"],
-            app_a,
-            env=env,
-        )
-        start(
-            "gunicorn-b",
-            [*gunicorn, "--workers", "1", "--bind", f"127.0.0.1:{app_b}"],
-            app_b,
-            env=env,
-        )
+        for name, workers, sock in (
+            ("gunicorn-a", "2", app_a_socket),
+            ("gunicorn-b", "1", app_b_socket),
+        ):
+            log = folder / f"{name}.log"
+            process = subprocess.Popen(
+                [*gunicorn, "--workers", workers, "--bind", f"fd://{sock.fileno()}"],
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+                cwd=BASE_DIR,
+                env=env,
+                pass_fds=[sock.fileno()],
+            )
+            deployment.processes.append(process)
+        for sock, process in zip(
+            (app_a_socket, app_b_socket), deployment.processes[-2:], strict=True
+        ):
+            _wait_until_ready(sock.getsockname()[1], process, deployment)
+            sock.close()  # gunicorn holds its own copy
+
+        https_port, http_port = _free_port(), _free_port()
+        deployment.https_port, deployment.http_port = https_port, http_port
 
         cert, key = _self_signed_certificate(folder)
         (folder / "site.conf").write_text(
