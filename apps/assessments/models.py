@@ -58,6 +58,9 @@ class Answer(models.Model):
     # rest with the key ring (manage.py reencrypt_secrets after a key rotation).
     note = EncryptedTextField(blank=True, max_length=2000)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Carried over from the person's last submitted assessment when they reassess, and not
+    # yet confirmed or changed: shown "from last time" until they do (any save clears it).
+    from_last_time = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["assessment", "control_key"]

@@ -107,6 +107,7 @@ def _question_item(
     error: str = "",
     saved=False,
     confirmation=None,
+    from_last_time=False,
 ) -> dict:
     return {
         "q": question,
@@ -115,6 +116,7 @@ def _question_item(
         "note": note,
         "error": error,
         "saved": saved,
+        "from_last_time": from_last_time,
         # The IT team's confirmation of this question's answer (AnswerVerification), if any.
         "confirmation": confirmation,
         "confirmed": confirmation is not None
@@ -151,6 +153,8 @@ def section_context(
                 note=note,
                 error=errors.get(control_id, ""),
                 confirmation=confirmations.get(control_id),
+                from_last_time=bool(stored_answer and stored_answer.from_last_time)
+                and control_id not in submitted,
             )
         )
     error_list = [
@@ -183,6 +187,7 @@ def section_context(
         },
         "errors": error_list,
         "previous_url": _section_url(assessment, previous.id) if previous else None,
+        "unconfirmed_here": any(q["from_last_time"] and q["visible"] for q in questions),
     }
 
 
@@ -284,6 +289,13 @@ def review_context(*, assessment) -> dict:
         "unanswered": [entry(q) for q in state.unanswered()],
         "unsure": [
             entry(q) for q in selectors.unsure_questions(state=state, answer_map=answer_map)
+        ],
+        # Reassessing: answers carried over and not yet confirmed or changed.
+        "unconfirmed": [
+            entry(questionnaire.questions[control_id])
+            for section in state.sections
+            for control_id in section.visible_ids
+            if stored.get(control_id) and stored[control_id].from_last_time
         ],
         "summary": summary,
     }

@@ -42,15 +42,19 @@ def assessment_get_for_user(*, user, public_id) -> Assessment:
 class StoredAnswer(NamedTuple):
     answer_key: str
     note: str
+    from_last_time: bool = False  # carried over on reassessing, not yet confirmed
 
 
 def answers_for_assessment(*, assessment) -> dict[str, StoredAnswer]:
     """Every stored answer of `assessment`, by control id, in one query (no model objects:
     this sits on the answer-save path)."""
     rows = Answer.objects.filter(assessment_id=assessment.pk).values_list(
-        "control_key", "answer_key", "note"
+        "control_key", "answer_key", "note", "from_last_time"
     )
-    return {control_key: StoredAnswer(answer_key, note) for control_key, answer_key, note in rows}
+    return {
+        control_key: StoredAnswer(answer_key, note, carried)
+        for control_key, answer_key, note, carried in rows
+    }
 
 
 def verification_map(*, assessment, control_keys=None) -> dict[str, AnswerVerification]:

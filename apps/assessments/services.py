@@ -119,7 +119,37 @@ def assessment_reassess(*, actor, assessment: Assessment) -> Assessment:
         pack = pack_get(slug=assessment.pack.slug)
     except Http404:
         pack = assessment.pack
-    return assessment_start(actor=actor, pack=pack)
+    fresh = assessment_start(actor=actor, pack=pack)
+    _carry_over_answers(source=assessment, target=fresh)
+    return fresh
+
+
+def _carry_over_answers(*, source: Assessment, target: Assessment) -> int:
+    """Start from the last submitted answers, each marked "from last time" until the
+    person confirms or changes it. Answers the target's pack version no longer has (a
+    question removed, an answer option renamed) are left out: they are asked afresh."""
+    if target.answers.exists():
+        return 0  # an assessment already under way keeps what it has
+    known = {
+        str(control["id"]): {str(a["key"]) for a in control.get("answers") or ()}
+        for section in target.pack.content.get("sections", ())
+        for control in section.get("controls", ())
+    }
+    standard = {"yes", "partly", "no", "unsure", "na"}
+    rows = [
+        Answer(
+            assessment=target,
+            control_key=answer.control_key,
+            answer_key=answer.answer_key,
+            note=answer.note,
+            from_last_time=True,
+        )
+        for answer in source.answers.all()
+        if answer.control_key in known
+        and answer.answer_key in (known[answer.control_key] or standard)
+    ]
+    Answer.objects.bulk_create(rows)
+    return len(rows)
 
 
 def _lock_for_answers(*, assessment: Assessment, section_id: str, now) -> None:
@@ -149,18 +179,28 @@ def _upsert(answers: list[Answer]) -> None:
     column = {f.name: f.column for f in Answer._meta.concrete_fields}
     sql = (
         f"INSERT INTO {table} ({column['assessment']}, {column['control_key']}, "  # noqa: S608
-        f"{column['answer_key']}, {column['note']}, {column['updated_at']}) "
-        "VALUES (%s, %s, %s, %s, %s) "
+        f"{column['answer_key']}, {column['note']}, {column['updated_at']}, "
+        f"{column['from_last_time']}) "
+        "VALUES (%s, %s, %s, %s, %s, %s) "
         f"ON CONFLICT ({column['assessment']}, {column['control_key']}) DO UPDATE SET "
         f"{column['answer_key']} = EXCLUDED.{column['answer_key']}, "
         f"{column['note']} = EXCLUDED.{column['note']}, "
-        f"{column['updated_at']} = EXCLUDED.{column['updated_at']}"
+        f"{column['updated_at']} = EXCLUDED.{column['updated_at']}, "
+        # Saving an answer confirms it: it is no longer only "from last time".
+        f"{column['from_last_time']} = EXCLUDED.{column['from_last_time']}"
     )
     adapt = connection.ops.adapt_datetimefield_value
     # SECURITY: raw SQL skips the field's own conversion: seal the note here (EncryptedTextField).
     seal_note = Answer._meta.get_field("note").get_prep_value
     params = [
-        (a.assessment_id, a.control_key, a.answer_key, seal_note(a.note), adapt(a.updated_at))
+        (
+            a.assessment_id,
+            a.control_key,
+            a.answer_key,
+            seal_note(a.note),
+            adapt(a.updated_at),
+            False,
+        )
         for a in answers
     ]
     with connection.cursor() as cursor:
@@ -323,6 +363,7 @@ def section_answers_save(
                 key not in stored
                 or stored[key].answer_key != answer_key
                 or stored[key].note != note
+                or stored[key].from_last_time  # saving it again confirms it
             )
         ]
         if rows:
