@@ -298,7 +298,9 @@ def test_only_the_owner_can_submit(alice_assessment, carol, alice):
     assert not alice_assessment.is_submitted
 
 
-def test_reassess_starts_afresh_on_the_latest_version_and_keeps_history(alice, alice_assessment):
+def test_reassess_starts_on_the_latest_version_from_last_time_and_keeps_history(
+    alice, alice_assessment
+):
     services.answer_save(
         actor=alice, assessment=alice_assessment, control_key="T-ACC-01", answer_key="no"
     )
@@ -309,7 +311,9 @@ def test_reassess_starts_afresh_on_the_latest_version_and_keeps_history(alice, a
 
     assert again.pk != alice_assessment.pk
     assert again.pack == newer
-    assert _answers(again) == {}
+    # Issue 15: from the last answers, each marked until confirmed (it used to be blank).
+    assert _answers(again) == {"T-ACC-01": "no"}
+    assert Answer.objects.get(assessment=again, control_key="T-ACC-01").from_last_time
     assert _answers(alice_assessment) == {"T-ACC-01": "no"}
     assert Assessment.objects.filter(user=alice).count() == 2
 
