@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0003_answerverification"),
+        ("assessments", "0004_encrypt_verification_text"),
     ]
 
     operations = [
