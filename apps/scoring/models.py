@@ -34,6 +34,9 @@ class Score(models.Model):
     exposures = models.JSONField(default=dict)  # {scenario id: exposure 0..1}
     bands = models.JSONField(default=dict)  # {scenario id: band}
     plan_length = models.PositiveIntegerField(default=0)
+    # True once this score's per-control marginal cuts (ScoreControlCut) are stored; rows
+    # written before they existed are filled in by compliance's scheduled round.
+    control_cuts_recorded = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -48,3 +51,30 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"Score {self.public_id} ({self.pack_id}, engine {self.engine_version})"
+
+
+class ScoreControlCut(models.Model):
+    """One control a person lacks, stored with their Score: the exposure it would cut if
+    they put it fully in place, everything else as answered (`scoring.marginal`).
+
+    A child table rather than a JSON field on Score: the organisation plan sums these
+    per control over thousands of people, which the database does in one GROUP BY; a
+    JSON column would have to be fetched and parsed row by row in Python.
+    """
+
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="control_cuts")
+    control_key = models.CharField(max_length=32)
+    effort = models.CharField(max_length=8)
+    weight = models.FloatField()  # the pack's effort weight, the unit of "per effort"
+    cut = models.FloatField()  # mean exposure cut over the person's scenarios, 0..1
+
+    class Meta:
+        ordering = ["score", "control_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["score", "control_key"], name="scoring_control_cut_one_per_control"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.control_key}: -{self.cut:.3f}"

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 
 from apps.assessments.models import Answer
 from apps.scoring import engine
-from apps.scoring.models import Score
+from apps.scoring.marginal import marginal_cuts
+from apps.scoring.models import Score, ScoreControlCut
 from apps.scoring.selectors import answers_for, answers_sha256, compiled_pack_for
 
 BULK_BATCH_SIZE = 500
@@ -27,7 +28,17 @@ def _score_row(*, assessment, digest: str, result: engine.ScoreResult) -> Score:
         exposures={s["id"]: s["exposure"] for s in data["scenarios"]},
         bands={s["id"]: s["band"] for s in data["scenarios"]},
         plan_length=len(data["plan"]),
+        control_cuts_recorded=True,
     )
+
+
+def _cut_rows(score_id: int, cuts) -> list[ScoreControlCut]:
+    return [
+        ScoreControlCut(
+            score_id=score_id, control_key=c.control, effort=c.effort, weight=c.weight, cut=c.cut
+        )
+        for c in cuts
+    ]
 
 
 def score_record(*, assessment) -> Score:
@@ -47,13 +58,14 @@ def score_record(*, assessment) -> Score:
     existing = Score.objects.filter(**lookup).first()
     if existing is not None:
         return existing
-    result = engine.evaluate(
-        compiled_pack_for(assessment.pack), answers, assessment.audience, with_plan=True
-    )
+    compiled = compiled_pack_for(assessment.pack)
+    result = engine.evaluate(compiled, answers, assessment.audience, with_plan=True)
+    cuts = marginal_cuts(compiled, answers, assessment.audience, current=result)
     row = _score_row(assessment=assessment, digest=digest, result=result)
     try:
         with transaction.atomic():
             row.save()
+            ScoreControlCut.objects.bulk_create(_cut_rows(row.pk, cuts))
     except IntegrityError:
         # Recorded concurrently (two submits, a retried task): that row is this score.
         return Score.objects.get(**lookup)
@@ -85,13 +97,31 @@ def _recorded(digests: dict[int, str]):
 def _record_missing(assessments: list, answers, digests) -> int:
     recorded = set(_recorded(digests).values_list("assessment_id", "answers_sha256"))
     rows = []
+    cuts = {}
     for a in assessments:
         if (a.pk, digests[a.pk]) in recorded:
             continue
-        result = engine.evaluate(compiled_pack_for(a.pack), answers[a.pk], a.audience)
+        compiled = compiled_pack_for(a.pack)
+        result = engine.evaluate(compiled, answers[a.pk], a.audience)
         rows.append(_score_row(assessment=a, digest=digests[a.pk], result=result))
+        cuts[(a.pk, digests[a.pk])] = marginal_cuts(
+            compiled, answers[a.pk], a.audience, current=result
+        )
+    if not rows:
+        return 0
     with transaction.atomic():
         Score.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
+        # bulk_create with ignore_conflicts gives no keys back: read them, then store the
+        # cuts of the rows this call wrote (a concurrent writer's rows carry their own).
+        written = _recorded(digests).filter(assessment_id__in=[a for a, _ in cuts])
+        cut_rows = []
+        for pk, assessment_id, digest in written.values_list(
+            "pk", "assessment_id", "answers_sha256"
+        ):
+            cut_rows.extend(_cut_rows(pk, cuts.get((assessment_id, digest), ())))
+        ScoreControlCut.objects.bulk_create(
+            cut_rows, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True
+        )
     return len(rows)
 
 
@@ -145,3 +175,32 @@ def score_rescore_submitted(*, pack_slug: str | None = None, batch_size: int = B
         seen += len(batch)
         written += score_record_many(assessments=batch)
         last = batch[-1].pk
+
+
+def score_control_cuts_backfill(*, limit: int = 500) -> int:
+    """Store the per-control marginal cuts of submitted assessments' scores recorded before
+    cuts existed (`control_cuts_recorded` false), up to `limit` per call. Idempotent: a
+    score is marked once its cuts are in. Returns how many scores were filled in."""
+    from apps.assessments.models import Assessment
+
+    pending = list(
+        Score.objects.filter(
+            control_cuts_recorded=False, assessment__status=Assessment.Status.SUBMITTED
+        )
+        .select_related("assessment", "pack")
+        .order_by("pk")[:limit]
+    )
+    done = 0
+    for score in pending:
+        answers = answers_for(assessment=score.assessment)
+        if (
+            answers_sha256(pack=score.pack, audience=score.assessment.audience, answers=answers)
+            != score.answers_sha256
+        ):
+            continue  # answers moved on since (cannot happen once submitted); leave it
+        cuts = marginal_cuts(compiled_pack_for(score.pack), answers, score.assessment.audience)
+        with transaction.atomic():
+            ScoreControlCut.objects.bulk_create(_cut_rows(score.pk, cuts), ignore_conflicts=True)
+            Score.objects.filter(pk=score.pk).update(control_cuts_recorded=True)
+        done += 1
+    return done

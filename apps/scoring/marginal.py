@@ -1,0 +1,93 @@
+"""Per-control marginal cuts: how much one person's exposure would fall if they put one
+control fully in place, everything else as they answered.
+
+Pure Python, like the engine it calls (no Django, no I/O). It goes through the engine's
+public `evaluate` only, so whatever model the engine implements (common cause, `removes`,
+engine 2's open routes) the cut is the engine's own answer to "what if this one control
+were done?". The organisation plan (apps.compliance) sums these per control over people,
+so it is a query over stored rows, not an engine run per person per page view.
+
+A cut is the mean over the person's scenarios of (exposure now − exposure with the
+control fully implemented), on the engine's 0..1 scale: averaging keeps one person's
+weight the same whatever the number of scenarios their audience faces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from apps.scoring import engine
+
+# Below this a cut is float noise, not a barrier.
+CUT_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class ControlCut:
+    control: str
+    effort: str
+    weight: float  # the pack's effort weight: the unit of "per effort"
+    cut: float  # mean exposure cut over the person's scenarios, 0..1
+
+
+def _full_answer(levels: Mapping[str, float | None]) -> str | None:
+    """The answer key meaning "fully in place": the highest level (1.0 in every pack)."""
+    best_key, best = None, None
+    for key, level in levels.items():
+        if level is None:
+            continue
+        if best is None or level > best:
+            best_key, best = key, level
+    return best_key
+
+
+def _mean_exposure(result: engine.ScoreResult) -> float:
+    if not result.scenarios:
+        return 0.0
+    return sum(s.exposure for s in result.scenarios) / len(result.scenarios)
+
+
+def marginal_cuts(
+    pack: engine.CompiledPack,
+    answers: Mapping[str, str],
+    audience: str,
+    *,
+    current: engine.ScoreResult | None = None,
+) -> tuple[ControlCut, ...]:
+    """One row per control that applies to this person and is not fully in place
+    (unanswered and "unsure" included, "not applicable" and hidden ones not), in pack
+    order, with the exposure it would cut on its own. A cut may be 0: the person still
+    lacks the control, it just guards nothing left open for them.
+
+    `current` is the result of these very answers, when the caller already has it.
+    """
+    if current is None:
+        current = engine.evaluate(pack, answers, audience, with_plan=False)
+    before = _mean_exposure(current)
+    visible = set(engine.visible_controls(pack, answers, audience))
+    rows = []
+    for control in pack.controls:
+        if control.id not in visible:
+            continue
+        key = answers.get(control.id)
+        full = _full_answer(control.levels)
+        if full is None:
+            continue
+        if key is not None and key != "unsure":
+            level = control.levels.get(key)
+            if level is None or level >= control.levels[full]:
+                continue  # not applicable, or already fully in place
+        changed = dict(answers)
+        changed[control.id] = full
+        after = _mean_exposure(engine.evaluate(pack, changed, audience, with_plan=False))
+        cut = before - after
+        rows.append(
+            ControlCut(
+                control=control.id,
+                effort=control.effort,
+                weight=control.weight,
+                cut=cut if cut > CUT_EPSILON else 0.0,
+            )
+        )
+    return tuple(rows)
