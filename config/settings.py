@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "apps.scoring",
     "apps.reports",
     "apps.privacy",
+    "apps.compliance",
     "apps.core",
     "apps.api",
 ]
@@ -372,6 +373,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.apply_retention",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Campaign reminders, next rounds, late joiners and the nightly snapshot: safe to run
+    # often (each reminder step goes once; one snapshot per organisation per night).
+    "compliance-round": {"task": "compliance.round", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_TASK_SERIALIZER = "json"
@@ -489,3 +493,7 @@ if PRODUCTION:
         # SECURITY: refuse to start. sys.exit prints the message (naming each setting to
         # fix) on stderr and exits non-zero, without a traceback to read through.
         sys.exit(str(ImproperlyConfiguredForProduction(problems)))
+
+# --- Organisation compliance ---------------------------------------------------------------
+# No aggregate (chart, table, export) over fewer submitted people than this is shown.
+AGGREGATE_MIN_PEOPLE = env.int("AGGREGATE_MIN_PEOPLE", default=5)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("reports/", include("apps.reports.urls")),
     path("audit/", include("apps.audit.urls")),
     path("your-data/", include("apps.privacy.urls")),
+    path("", include("apps.compliance.urls")),
     path("admin/", admin.site.urls),
     # The API for IT teams, its OpenAPI schema and viewers (signed-in people and keys
     # only), and the pages where an org admin issues keys.

@@ -42,6 +42,16 @@ class AccountAdapter(DefaultAccountAdapter):
         # audit rows and axes (TRUSTED_PROXY_COUNT), never on a client-sent header.
         return client_ip(request) or super().get_client_ip(request)
 
+    def get_login_redirect_url(self, request):
+        # An org admin's landing page is their organisation's dashboard.
+        from apps.accounts.selectors import user_is_org_admin
+
+        if user_is_org_admin(user=request.user):
+            from django.urls import reverse
+
+            return reverse("compliance:dashboard")
+        return super().get_login_redirect_url(request)
+
     def pre_login(self, request, user, **kwargs):
         response = super().pre_login(request, user, **kwargs)
         if response is None:

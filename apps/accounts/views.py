@@ -202,6 +202,10 @@ def invitation_accept(request, token):
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            # Joining means being asked for the organisation's open campaigns too.
+            from apps.compliance.services import assignments_create_for_member
+
+            assignments_create_for_member(membership=user.membership)
             needs_mfa = selectors.user_requires_mfa(user=user)
             # allauth's login: the session key changes, login signals and audit fire.
             return perform_login(

@@ -15,6 +15,7 @@ from apps.assessments.forms import answer_field, note_field
 from apps.assessments.questionnaire import QuestionDef, questionnaire_for
 from apps.assessments.results import exposure_rows, results_view, trend_for_user
 from apps.catalogue.selectors import pack_list_for_audience
+from apps.compliance.selectors import assignment_list_for_member
 
 
 def _section_url(assessment, section_id: str, control_id: str | None = None) -> str:
@@ -76,6 +77,7 @@ def home_context(*, user) -> dict:
             for pack in packs
         ],
         "trend": trend_for_user(user=user, assessments=assessments),
+        "assignments": assignment_list_for_member(user=user),
     }
 
 

@@ -564,14 +564,23 @@ class ReportDownload:
     content_type: str
 
 
-def report_download(*, actor, public_id, kind: str) -> ReportDownload:
+def report_download(
+    *, actor, public_id, kind: str, reason_recorded: bool = False
+) -> ReportDownload:
     """Open a ready report's PDF or HTML for `actor`: the person, or an admin of their
     organisation (audited: exactly one event per download). 404 for anyone else.
+
+    An admin opens someone else's report only through the compliance pages, which
+    record the reason they gave first and then pass `reason_recorded=True`; a direct
+    request without it is refused (404) and recorded as denied.
     """
     if kind not in DOWNLOAD_KINDS:
         raise Http404("No such file.")
     try:
         report = report_get_for_user(user=actor, public_id=public_id)
+        # SECURITY: no unexplained look at another person's report (issue 10, privacy).
+        if report.assessment.user_id != actor.pk and not reason_recorded:
+            raise Http404("No such report.")
     except Http404:
         _audit_denied(actor=actor, public_id=public_id, kind=kind)
         raise

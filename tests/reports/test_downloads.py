@@ -70,12 +70,27 @@ def test_the_html_version_is_an_attachment_too(client_for, alice, ready_report):
     assert b"<strong>Why this matters:</strong>" in body  # each plan step says why
 
 
-def test_her_org_admin_may_download_and_each_download_is_audited_once(
+def test_her_org_admin_gets_404_without_a_stated_reason_and_it_is_recorded(
     client_for, alice, bob, ready_report
 ):
     client = client_for(bob)
 
-    first = client.get(_pdf_url(ready_report))
+    assert client.get(_pdf_url(ready_report)).status_code == 404
+    (event,) = _download_events()
+    assert (event.actor, event.subject, event.outcome) == (bob, alice, AuditEvent.Outcome.DENIED)
+
+
+def test_her_org_admin_may_download_with_a_reason_and_each_download_is_audited_once(
+    client_for, alice, bob, ready_report
+):
+    client = client_for(bob)
+
+    first = client.post(
+        reverse(
+            "compliance:open_detail_record", kwargs={"public_id": ready_report.assessment.public_id}
+        ),
+        {"what": "report", "reason": "The person asked me to"},
+    )
     assert first.status_code == 200
     events = list(_download_events())
     assert len(events) == 1
@@ -87,7 +102,12 @@ def test_her_org_admin_may_download_and_each_download_is_audited_once(
     assert event.outcome == AuditEvent.Outcome.ALLOWED
     assert event.detail == {"kind": "pdf"}
 
-    client.get(reverse("reports:html", kwargs={"public_id": ready_report.public_id}))
+    client.post(
+        reverse(
+            "compliance:open_detail_record", kwargs={"public_id": ready_report.assessment.public_id}
+        ),
+        {"what": "report", "reason": "The person asked me to"},
+    )
     assert _download_events().count() == 2
 
 

@@ -283,10 +283,15 @@ def test_the_org_admin_sees_each_persons_report_in_a_fixed_number_of_queries(
     assert (overview["submitted"], overview["ready"], overview["pending"]) == (2, 1, 1)
     html = response.content.decode()
     ready = RemediationReport.objects.get(assessment=alices)
-    assert reverse("reports:pdf", kwargs={"public_id": ready.public_id}) in html
+    # The link asks for a reason first (compliance:open_detail); the file itself is not
+    # reachable by the admin without one.
+    assert (
+        reverse("compliance:open_detail", kwargs={"public_id": alices.public_id}) + "?what=report"
+        in html
+    )
     assert "Charlie" not in html
     assert (
-        client.get(reverse("reports:pdf", kwargs={"public_id": ready.public_id})).status_code == 200
+        client.get(reverse("reports:pdf", kwargs={"public_id": ready.public_id})).status_code == 404
     )
 
     # More people, same number of queries; a regenerated report replaces, it does not add.

@@ -47,6 +47,18 @@ ORG_ADMIN_PAGE = MappingProxyType(
     }
 )
 
+# Org admin pages that name one person's data: everyone but her org's admin gets 404.
+ORG_ADMIN_DETAIL = MappingProxyType(
+    {
+        "alice": NOT_FOUND,
+        "bob": ALLOWED,
+        "carol": NOT_FOUND,
+        "charlie": NOT_FOUND,
+        "dave": NOT_FOUND,
+        "anonymous": LOGIN,
+    }
+)
+
 ANSWER_NOTE = "Router admin password is on a sticky note in the constituency office"
 
 
@@ -115,12 +127,22 @@ CASES: tuple[IsolationCase, ...] = (
         )
     ),
     IsolationCase("reports:detail", "report", ("GET",), OWNER_AND_ORG_ADMIN),
+    # The files: hers alone by this route. Her org admin opens them only through
+    # compliance:open_detail, which asks for a reason and records it first (issue 10).
+    IsolationCase("reports:pdf", "report", ("GET",), OWNER_ONLY, audit_action="report.download"),
+    IsolationCase("reports:html", "report", ("GET",), OWNER_ONLY, audit_action="report.download"),
+    # An admin opens a current member's answers or report with a stated reason; members,
+    # alice herself included, never reach this admin page (404), nor does another org.
+    IsolationCase("compliance:open_detail", "assessment_submitted", ("GET",), ORG_ADMIN_DETAIL),
     IsolationCase(
-        "reports:pdf", "report", ("GET",), OWNER_AND_ORG_ADMIN, audit_action="report.download"
+        "compliance:open_detail_record",
+        "assessment_submitted",
+        ("POST",),
+        ORG_ADMIN_DETAIL,
+        data={"what": "answers", "reason": "Following up an overdue assessment"},
+        audit_action="compliance.detail_viewed",
     ),
-    IsolationCase(
-        "reports:html", "report", ("GET",), OWNER_AND_ORG_ADMIN, audit_action="report.download"
-    ),
+    IsolationCase("compliance:assignment_start", "assignment", ("POST",), OWNER_ONLY),
     # Bob's own membership: the prize for an outsider (demote or lock out org A's admin).
     IsolationCase("accounts:member_detail", "membership", ("GET",), ORG_ADMIN_PAGE),
     IsolationCase(
@@ -178,6 +200,11 @@ EXEMPTIONS: Mapping[str, Exemption] = MappingProxyType(
         "account_reset_password_from_key": Exemption(
             "allauth's password-reset uid and token: useless without the emailed token, and it "
             "leads to a password form, not to org data."
+        ),
+        "compliance:export": Exemption(
+            "Takes a fixed export name and format (checked against exports.KINDS and "
+            "FORMATS), not an object id; the export covers the requester's own organisation.",
+            checked_by="test_url_coverage.py::test_exports_name_no_object_and_stay_in_the_org",
         ),
         "mfa_remove_webauthn": _WEBAUTHN,
         "mfa_edit_webauthn": _WEBAUTHN,
@@ -345,6 +372,23 @@ class OrgAObjects:
         report.error = "RuntimeError: the render broke"
         report.save(update_fields=["status", "error"])
         return report
+
+    @cached_property
+    def assignment(self):
+        """Alice's assignment from a campaign bob launched for MPs."""
+        import datetime
+
+        from django.utils import timezone
+
+        from apps.compliance.services import campaign_launch
+
+        campaign = campaign_launch(
+            actor=self.bob,
+            pack=self.pack,
+            due_date=timezone.localdate() + datetime.timedelta(days=30),
+            audience="parliamentarian",
+        )
+        return campaign.assignments.get(user=self.alice)
 
     @cached_property
     def membership(self):

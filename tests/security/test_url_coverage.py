@@ -226,7 +226,19 @@ ANONYMOUS_PAGES = frozenset(
         "mfa_authenticate",
     }
 )
-ORG_ADMIN_PAGES = frozenset({"reports:organisation", "reports:regenerate"})
+ORG_ADMIN_PAGES = frozenset(
+    {
+        "reports:organisation",
+        "reports:regenerate",
+        "compliance:dashboard",
+        "compliance:snapshot",
+        "compliance:campaign_new",
+        "compliance:members",
+        "compliance:open_detail",
+        "compliance:open_detail_record",
+        "compliance:export",
+    }
+)
 
 
 def persona_for(route: Route) -> str:
@@ -245,7 +257,7 @@ def persona_for(route: Route) -> str:
 @pytest.fixture
 def org_a_objects(alice, bob, org_a):
     objects = OrgAObjects(alice=alice, bob=bob, org_a=org_a)
-    for target in ("report", "assessment_open", "invitation"):
+    for target in ("report", "assessment_open", "invitation", "assignment"):
         objects.get(target)
     return objects
 
@@ -401,3 +413,20 @@ def test_a_state_changing_post_needs_the_token_and_goes_through_with_it(
 
     assert genuine.status_code in (200, 302), genuine.status_code
     assert db_state() != before, f"{action} with its token changed nothing"
+
+
+@pytest.mark.django_db
+def test_exports_name_no_object_and_stay_in_the_org(client_for, bob, dave, org_a):
+    """compliance:export's exemption: the words are fixed, anything else is 404, and
+    another organisation's admin exports only their own (empty) organisation."""
+    from apps.catalogue.services import pack_load_data
+    from tests.catalogue.packs import minimal_pack_data
+    from tests.compliance.builders import ALL_NO, people
+
+    pack = pack_load_data(minimal_pack_data()).pack
+    people(org_a, 5, pack, ALL_NO)
+    client = client_for(dave)
+    for kind, fmt in (("members", "pdf"), ("secrets", "csv"), ("..", "csv")):
+        assert client.post(f"/organisation/export/{kind}.{fmt}").status_code == 404
+    response = client.post(reverse("compliance:export", args=["members", "csv"]))
+    assert f"@{org_a.pk}.example.org" not in b"".join(response.streaming_content).decode()

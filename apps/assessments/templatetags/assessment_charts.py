@@ -224,3 +224,138 @@ def exposure_chart(title: str, exposure, exposure_after_plan, bands, element_id:
         "muted": MUTED_COLOUR,
         "track": TRACK_COLOUR,
     }
+
+
+# --- organisation charts (the compliance dashboard) ---------------------------------------
+# Aggregates only: the caller has already applied the AGGREGATE_MIN_PEOPLE rule, so these
+# draw whatever counts they are given. Each has a table alternative beside it on the page.
+
+STATUS_COLOURS = {
+    "submitted": "#00703c",
+    "in_progress": "#1d70b8",
+    "not_started": "#b1b4b6",
+    "overdue": "#d4351c",
+}
+
+
+def _stacked_bar(segments, y: float, height: float, x0: float, width: float) -> str:
+    total = sum(count for _name, count, _colour in segments) or 1
+    out = []
+    x = x0
+    for _name, count, colour in segments:
+        if count <= 0:
+            continue
+        w = width * count / total
+        out.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{height:.1f}" '
+            f'fill="{escape(colour)}"/>'
+        )
+        x += w
+    return "".join(out)
+
+
+@register.simple_tag
+def band_distribution_chart(bands, label: str, element_id: str) -> str:
+    """One horizontal bar split by band (low → critical) with each band's count: how a
+    group of people stands against one scenario. `bands` is [{band, count, percent}]."""
+    rows = [(b["band"], int(b["count"]), BAND_COLOURS.get(b["band"], TEXT_COLOUR)) for b in bands]
+    total = sum(count for _b, count, _c in rows)
+    title = f"{label}: " + ", ".join(f"{count} {band}" for band, count, _c in rows)
+    width, bar_width = 520.0, 500.0
+    legend = []
+    x = 10.0
+    for band, count, colour in rows:
+        legend.append(
+            f'<rect x="{x:.1f}" y="40" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14:.1f}" y="49" font-size="11" fill="{TEXT_COLOUR}">'
+            f"{escape(band)} {count}</text>"
+        )
+        x += 125
+    return mark_safe(  # noqa: S308 - every interpolated value is a number or escaped
+        f'<svg class="portcullis-distribution" viewBox="0 0 {width:.0f} 56" width="100%" '
+        f'height="56" role="img" aria-labelledby="{escape(element_id)}-title" '
+        f'focusable="false" font-family="{FONT_FAMILY}">'
+        f'<title id="{escape(element_id)}-title">{escape(title)} (of {total})</title>'
+        f'<rect x="10" y="6" width="{bar_width:.0f}" height="26" fill="{TRACK_COLOUR}"/>'
+        f"{_stacked_bar(rows, 6, 26, 10, bar_width)}"
+        f"{''.join(legend)}</svg>"
+    )
+
+
+@register.simple_tag
+def completion_chart(row, element_id: str) -> str:
+    """One campaign's people by status: submitted, in progress, not started, overdue."""
+    order = ("submitted", "in_progress", "not_started", "overdue")
+    labels = {
+        "submitted": "submitted",
+        "in_progress": "in progress",
+        "not_started": "not started",
+        "overdue": "overdue",
+    }
+    rows = [(labels[s], int(row.get(s, 0)), STATUS_COLOURS[s]) for s in order]
+    title = f"{row.get('name', '')}: " + ", ".join(f"{c} {n}" for n, c, _ in rows)
+    legend = []
+    x = 10.0
+    for name, count, colour in rows:
+        legend.append(
+            f'<rect x="{x:.1f}" y="40" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14:.1f}" y="49" font-size="11" fill="{TEXT_COLOUR}">'
+            f"{escape(name)} {count}</text>"
+        )
+        x += 125
+    return mark_safe(  # noqa: S308 - every interpolated value is a number or escaped
+        f'<svg class="portcullis-completion" viewBox="0 0 520 56" width="100%" height="56" '
+        f'role="img" aria-labelledby="{escape(element_id)}-title" focusable="false" '
+        f'font-family="{FONT_FAMILY}">'
+        f'<title id="{escape(element_id)}-title">{escape(title)}</title>'
+        f'<rect x="10" y="6" width="500" height="26" fill="#f3f2f1"/>'
+        f"{_stacked_bar(rows, 6, 26, 10, 500)}"
+        f"{''.join(legend)}</svg>"
+    )
+
+
+@register.simple_tag
+def band_trend_chart(points, label: str, element_id: str) -> str:
+    """A scenario's band distribution over successive snapshots, oldest first: one
+    stacked column per snapshot (100 %), a gap where a snapshot is below the threshold.
+    `points` is [{taken_at, hidden, bands: {band: count} | None}]."""
+    points = list(points or [])
+    if not points:
+        return ""
+    width, height, pad, top = 520.0, 120.0, 10.0, 6.0
+    column = (width - 2 * pad) / len(points)
+    bar = max(4.0, column * 0.7)
+    parts = []
+    described = []
+    for i, point in enumerate(points):
+        x = pad + i * column + (column - bar) / 2
+        day = point["taken_at"].strftime("%-d %b") if point.get("taken_at") else ""
+        if point.get("hidden") or not point.get("bands"):
+            described.append(f"{day}: too few people to show")
+            continue
+        counts = point["bands"]
+        total = sum(counts.get(b, 0) for b in BAND_COLOURS) or 1
+        y = top + (height - 30)
+        for band, colour in BAND_COLOURS.items():
+            share = counts.get(band, 0) / total
+            h = (height - 30 - top) * share
+            if h <= 0:
+                continue
+            y -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}"/>'
+            )
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{height - 8:.0f}" font-size="10" '
+            f'text-anchor="middle" fill="{MUTED_COLOUR}">{escape(day)}</text>'
+        )
+        described.append(f"{day}: " + ", ".join(f"{counts.get(b, 0)} {b}" for b in BAND_COLOURS))
+    title = f"{label}, over time: " + "; ".join(described)
+    return mark_safe(  # noqa: S308 - every interpolated value is a number or escaped
+        f'<svg class="portcullis-band-trend" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="100%" height="{height:.0f}" role="img" '
+        f'aria-labelledby="{escape(element_id)}-title" focusable="false" '
+        f'font-family="{FONT_FAMILY}">'
+        f'<title id="{escape(element_id)}-title">{escape(title)}</title>'
+        f"{''.join(parts)}</svg>"
+    )

@@ -1,0 +1,627 @@
+"""Reads for organisation compliance, scoped to the requester's own organisation.
+
+Every function here takes the requesting user (and filters) and returns plain data
+(dicts, lists, numbers, strings), so the HTML views, the exports and the API serve the
+same figures. Anyone but an org admin gets 404; another organisation's campaign, 404.
+
+Privacy by design (ARCHITECTURE.md §6): results are shown as aggregates only when the
+filtered group holds at least AGGREGATE_MIN_PEOPLE submitted people; below that the
+selector returns `hidden: True` and no figures at all (not even the scenario list).
+
+Query discipline: the dashboard and the organisation plan run a fixed number of queries
+whatever the organisation's size (tests/compliance/test_queries.py holds them to it).
+People who left or were deactivated still count in results (their past contribution),
+never in completion (nobody expects them to finish) nor in the member list.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from apps.accounts.models import Audience, Membership
+from apps.accounts.selectors import membership_for_user
+from apps.assessments.models import Assessment
+from apps.audit.models import AuditEvent
+from apps.compliance.models import Assignment, Campaign, Snapshot
+from apps.scoring.models import Score, ScoreControlCut
+
+BAND_ORDER = ("low", "moderate", "high", "critical")
+STATUSES = ("not_started", "in_progress", "submitted", "overdue")
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+    "overdue": "Overdue",
+}
+DETAIL_VIEW_ACTION = "compliance.detail_viewed"
+TREND_POINTS = 12
+
+
+def aggregate_min_people() -> int:
+    return int(getattr(settings, "AGGREGATE_MIN_PEOPLE", 5))
+
+
+# --- who may ask --------------------------------------------------------------------------
+
+
+def admin_membership_or_404(*, user) -> Membership:
+    """The requester's membership if they administer an organisation; 404 otherwise
+    (a member, an outsider or an anonymous visitor learns nothing about the pages)."""
+    membership = membership_for_user(user=user)
+    if membership is None or not membership.is_org_admin or not user.is_active:
+        raise Http404("No such page.")
+    return membership
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's filters, checked: a campaign of the requester's organisation (or
+    None) and an audience (or "")."""
+
+    campaign: Campaign | None = None
+    audience: str = ""
+
+    def as_params(self) -> dict:
+        params = {}
+        if self.campaign is not None:
+            params["campaign"] = str(self.campaign.public_id)
+        if self.audience:
+            params["audience"] = self.audience
+        return params
+
+
+def filters_for_user(*, user, campaign=None, audience=None) -> Filters:
+    """Check raw filter values. An unknown audience is a ValidationError (a clear message
+    for the form or the API); a campaign id that is not one of the organisation's is 404."""
+    membership = admin_membership_or_404(user=user)
+    audience = (audience or "").strip()
+    if audience and audience not in Audience.values:
+        raise ValidationError({"audience": "Choose one of the audiences in the list."})
+    found = None
+    if campaign:
+        found = campaign_get_for_user(user=user, public_id=campaign, membership=membership)
+    return Filters(campaign=found, audience=audience)
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+def campaign_list_for_user(*, user) -> QuerySet[Campaign]:
+    """The requester's organisation's campaigns, newest first."""
+    membership = admin_membership_or_404(user=user)
+    return Campaign.objects.filter(organisation_id=membership.organisation_id)
+
+
+def campaign_get_for_user(*, user, public_id, membership=None) -> Campaign:
+    """One campaign of the requester's organisation; 404 for any other."""
+    membership = membership or admin_membership_or_404(user=user)
+    try:
+        return Campaign.objects.select_related("organisation").get(
+            organisation_id=membership.organisation_id, public_id=uuid.UUID(str(public_id))
+        )
+    except (Campaign.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404("No such campaign.") from exc
+
+
+def _assignment_status(*, assessment_status: str | None, due_date: date, today: date) -> str:
+    if assessment_status == Assessment.Status.SUBMITTED:
+        return "submitted"
+    if due_date < today:
+        return "overdue"
+    if assessment_status == Assessment.Status.IN_PROGRESS:
+        return "in_progress"
+    return "not_started"
+
+
+def _current_members(organisation_id: int):
+    """People still in the organisation and able to sign in."""
+    return Membership.objects.filter(
+        organisation_id=organisation_id, user_id=OuterRef("user_id"), user__is_active=True
+    )
+
+
+def completion_for_user(*, user, filters: Filters | None = None) -> list[dict]:
+    """Per campaign (or the one filtered): how many current members have not started,
+    are in progress, have submitted, are overdue. Two queries whatever the size.
+
+    Completion is status, not results (the member list names it person by person), so the
+    k-anonymity threshold does not hide it."""
+    membership = admin_membership_or_404(user=user)
+    filters = filters or Filters()
+    today = timezone.localdate()
+    campaigns = Campaign.objects.filter(organisation_id=membership.organisation_id)
+    if filters.campaign is not None:
+        campaigns = campaigns.filter(pk=filters.campaign.pk)
+    campaigns = list(campaigns)
+    assignments = Assignment.objects.filter(
+        campaign__in=[c.pk for c in campaigns],
+        user__is_active=True,
+    ).filter(Exists(_current_members(membership.organisation_id)))
+    if filters.audience:
+        assignments = assignments.filter(user__membership__audience=filters.audience)
+    submitted = Q(assessment__status=Assessment.Status.SUBMITTED)
+    in_progress = Q(assessment__status=Assessment.Status.IN_PROGRESS)
+    counts = {
+        row["campaign_id"]: row
+        for row in assignments.values("campaign_id").annotate(
+            total=Count("id"),
+            submitted=Count("id", filter=submitted),
+            in_progress=Count("id", filter=in_progress),
+        )
+    }
+    rows = []
+    for campaign in campaigns:
+        row = counts.get(campaign.pk, {"total": 0, "submitted": 0, "in_progress": 0})
+        open_count = row["total"] - row["submitted"]
+        overdue = open_count if campaign.due_date < today else 0
+        in_progress = 0 if overdue else row["in_progress"]
+        rows.append(
+            {
+                "campaign": str(campaign.public_id),
+                "name": campaign.name,
+                "pack": campaign.pack_slug,
+                "due_date": campaign.due_date,
+                "total": row["total"],
+                "not_started": open_count - in_progress - overdue,
+                "in_progress": in_progress,
+                "submitted": row["submitted"],
+                "overdue": overdue,
+                "percent_submitted": round(100 * row["submitted"] / row["total"])
+                if row["total"]
+                else 0,
+            }
+        )
+    return rows
+
+
+# --- results: the rows that count ------------------------------------------------------------
+
+
+def _counted_scores(organisation_id: int, filters: Filters) -> QuerySet[Score]:
+    """The Score that counts for each person (and pack): the latest score of their latest
+    submitted assessment, or, filtered by a campaign, of the assessment they did for it.
+
+    Built as subqueries, so callers add one query each, whatever the size."""
+    submitted = Assessment.objects.filter(
+        organisation_id=organisation_id, status=Assessment.Status.SUBMITTED
+    )
+    if filters.audience:
+        submitted = submitted.filter(audience=filters.audience)
+    if filters.campaign is not None:
+        submitted = submitted.filter(assignments__campaign=filters.campaign)
+    else:
+        newer = Assessment.objects.filter(
+            organisation_id=organisation_id,
+            status=Assessment.Status.SUBMITTED,
+            user_id=OuterRef("user_id"),
+            pack__slug=OuterRef("pack__slug"),
+            submitted_at__gt=OuterRef("submitted_at"),
+        )
+        submitted = submitted.filter(~Exists(newer))
+    latest_score = Score.objects.filter(assessment_id=OuterRef("pk")).order_by("-created_at", "-pk")
+    score_ids = submitted.annotate(counted=Subquery(latest_score.values("pk")[:1])).values(
+        "counted"
+    )
+    return Score.objects.filter(pk__in=score_ids)
+
+
+def results_rows(*, organisation_id: int, filters: Filters) -> list[tuple]:
+    """(user id, pack slug, bands, exposures, baseline met, audience) per counted result.
+    Internal to compliance (services' snapshots): callers have already scoped the
+    organisation."""
+    return list(
+        _counted_scores(organisation_id, filters).values_list(
+            "assessment__user_id",
+            "assessment__pack__slug",
+            "bands",
+            "exposures",
+            "baseline_met",
+            "assessment__audience",
+        )
+    )
+
+
+def _scenario_titles(slugs) -> dict[str, dict]:
+    """{scenario key: {title, order}} from the newest loaded version of each pack."""
+    from apps.catalogue.models import Scenario
+
+    titles: dict[str, dict] = {}
+    for key, title, order, slug in (
+        Scenario.objects.filter(pack__slug__in=list(slugs))
+        .order_by("pack__slug", "-pack__loaded_at", "order")
+        .values_list("key", "title", "order", "pack__slug")
+    ):
+        titles.setdefault(key, {"title": title, "order": order, "pack": slug})
+    return titles
+
+
+def results_summary(rows: list[tuple], titles: dict[str, dict]) -> dict:
+    """Counts from result rows: people, baseline not met, bands per scenario. No names."""
+    people = {row[0] for row in rows}
+    baseline_not_met = {row[0] for row in rows if not row[4]}
+    bands: dict[str, Counter] = defaultdict(Counter)
+    for _user, _slug, person_bands, *_rest in rows:
+        for scenario, band in (person_bands or {}).items():
+            bands[scenario][band] += 1
+    scenarios = []
+    for key in sorted(bands, key=lambda k: (titles.get(k, {}).get("order", 999), k)):
+        counts = bands[key]
+        total = sum(counts.values())
+        scenarios.append(
+            {
+                "id": key,
+                "title": titles.get(key, {}).get("title", key),
+                "people": total,
+                "bands": [
+                    {
+                        "band": band,
+                        "count": counts.get(band, 0),
+                        "percent": round(100 * counts.get(band, 0) / total) if total else 0,
+                    }
+                    for band in BAND_ORDER
+                ],
+            }
+        )
+    return {
+        "people": len(people),
+        "baseline_not_met": len(baseline_not_met),
+        "baseline_not_met_percent": round(100 * len(baseline_not_met) / len(people))
+        if people
+        else 0,
+        "scenarios": scenarios,
+    }
+
+
+def _trend(organisation_id: int, filters: Filters, k: int) -> list[dict]:
+    """The last snapshots for the audience filtered ("" for everyone), oldest first; a
+    point over fewer than k people carries no figures."""
+    snapshots = list(
+        Snapshot.objects.filter(organisation_id=organisation_id)
+        .order_by("-taken_at")
+        .values_list("taken_at", "data")[:TREND_POINTS]
+    )
+    snapshots.reverse()
+    points = []
+    for taken_at, data in snapshots:
+        group = (data or {}).get(filters.audience or "all") or {}
+        people = int(group.get("people", 0))
+        if people < k:
+            points.append({"taken_at": taken_at, "hidden": True})
+            continue
+        points.append(
+            {
+                "taken_at": taken_at,
+                "hidden": False,
+                "people": people,
+                "baseline_not_met": int(group.get("baseline_not_met", 0)),
+                "scenarios": {
+                    sid: {band: int(entry.get(band, 0)) for band in BAND_ORDER}
+                    for sid, entry in (group.get("scenarios") or {}).items()
+                },
+            }
+        )
+    return points
+
+
+def dashboard_for_user(*, user, filters: Filters | None = None) -> dict:
+    """Everything the organisation dashboard shows, as plain data:
+
+    - `completion`: per campaign, counts by status (see `completion_for_user`);
+    - `results`: `hidden` when fewer than AGGREGATE_MIN_PEOPLE submitted people are in
+      the filtered group; otherwise `people`, `baseline_not_met(_percent)` and per
+      scenario the band distribution (`scenarios`), and `trend` (snapshots, oldest
+      first, each point hidden below the threshold).
+
+    A fixed number of queries, whatever the organisation's size."""
+    membership = admin_membership_or_404(user=user)
+    filters = filters or Filters()
+    k = aggregate_min_people()
+    rows = results_rows(organisation_id=membership.organisation_id, filters=filters)
+    people = len({row[0] for row in rows})
+    results: dict = {"hidden": people < k, "min_people": k}
+    if not results["hidden"]:
+        titles = _scenario_titles({row[1] for row in rows})
+        results.update(results_summary(rows, titles))
+        trend = _trend(membership.organisation_id, filters, k)
+        for scenario in results["scenarios"]:
+            scenario["trend"] = [
+                {
+                    "taken_at": point["taken_at"],
+                    "hidden": point["hidden"],
+                    "bands": None if point["hidden"] else point["scenarios"].get(scenario["id"]),
+                }
+                for point in trend
+            ]
+        results["trend"] = trend
+    return {
+        "organisation": membership.organisation.name,
+        "filters": {
+            "campaign": str(filters.campaign.public_id) if filters.campaign else "",
+            "audience": filters.audience,
+        },
+        "completion": completion_for_user(user=user, filters=filters),
+        "results": results,
+    }
+
+
+# --- the organisation's plan ------------------------------------------------------------------
+
+
+def organisation_plan_for_user(*, user, filters: Filters | None = None, limit: int = 10) -> dict:
+    """The controls that, put in place by everyone who lacks them, would cut the
+    organisation's exposure most per unit of effort.
+
+    Organisation exposure (per pack) is the mean over the counted people of each person's
+    mean exposure over their scenarios, 0–100. A control's cut is the sum of the stored
+    per-person marginal cuts (`scoring.ScoreControlCut`: that control alone, everything
+    else as answered) divided by the same number of people, so "exposure 61 → 38" reads
+    on one scale. Controls are ranked by cut per unit of effort. Each step stands alone
+    (cuts of different steps do not add exactly: two controls may guard the same route).
+
+    Hidden below AGGREGATE_MIN_PEOPLE, like every aggregate. A fixed number of queries."""
+    membership = admin_membership_or_404(user=user)
+    filters = filters or Filters()
+    k = aggregate_min_people()
+    counted = _counted_scores(membership.organisation_id, filters)
+    exposure_rows = list(
+        counted.values_list("assessment__user_id", "assessment__pack__slug", "exposures")
+    )
+    people = len({row[0] for row in exposure_rows})
+    if people < k:
+        return {"hidden": True, "min_people": k, "packs": []}
+    per_pack_people: Counter = Counter()
+    per_pack_exposure: dict[str, float] = defaultdict(float)
+    for _user, slug, exposures in exposure_rows:
+        values = list((exposures or {}).values())
+        per_pack_people[slug] += 1
+        per_pack_exposure[slug] += sum(values) / len(values) if values else 0.0
+    grouped = (
+        ScoreControlCut.objects.filter(score__in=counted, cut__gt=0)
+        .values("score__pack__slug", "control_key")
+        .annotate(people=Count("id"), cut=Sum("cut"), weight=Max("weight"), effort=Max("effort"))
+    )
+    steps_by_pack: dict[str, list[dict]] = defaultdict(list)
+    for row in grouped:
+        slug = row["score__pack__slug"]
+        total = per_pack_people[slug]
+        if not total:
+            continue
+        cut = 100.0 * row["cut"] / total
+        steps_by_pack[slug].append(
+            {
+                "control": row["control_key"],
+                "effort": row["effort"],
+                "weight": row["weight"],
+                "people": row["people"],
+                "cut": cut,
+                "cut_per_effort": cut / row["weight"] if row["weight"] else cut,
+            }
+        )
+    titles = _control_titles(steps_by_pack)
+    packs = []
+    for slug in sorted(per_pack_people):
+        before = 100.0 * per_pack_exposure[slug] / per_pack_people[slug]
+        steps = sorted(
+            steps_by_pack.get(slug, []), key=lambda s: (-s["cut_per_effort"], s["control"])
+        )[:limit]
+        for step in steps:
+            step["title"] = titles.get((slug, step["control"]), step["control"])
+            step["exposure_before"] = round(before)
+            step["exposure_after"] = round(max(0.0, before - step["cut"]))
+            step["cut"] = round(step["cut"], 1)
+            step["cut_per_effort"] = round(step["cut_per_effort"], 2)
+        packs.append(
+            {
+                "pack": slug,
+                "title": titles.get((slug, None), slug),
+                "people": per_pack_people[slug],
+                "exposure": round(before),
+                "steps": steps,
+            }
+        )
+    return {"hidden": False, "min_people": k, "people": people, "packs": packs}
+
+
+def _control_titles(steps_by_pack) -> dict:
+    """{(pack slug, control key): title} and {(pack slug, None): pack title}, newest
+    version first. One query."""
+    from apps.catalogue.models import Control
+
+    slugs = list(steps_by_pack)
+    titles: dict = {}
+    if not slugs:
+        return titles
+    for slug, pack_title, key, title in (
+        Control.objects.filter(pack__slug__in=slugs)
+        .order_by("pack__slug", "-pack__loaded_at")
+        .values_list("pack__slug", "pack__title", "key", "title")
+    ):
+        titles.setdefault((slug, None), pack_title)
+        titles.setdefault((slug, key), title)
+    return titles
+
+
+# --- people -------------------------------------------------------------------------------------
+
+
+def member_status_list_for_user(*, user, filters: Filters | None = None) -> list[dict]:
+    """Current, active members of the requester's organisation (the filtered audience;
+    with a campaign, those assigned to it): per person their assignment status and due
+    date and, once submitted, the band per scenario of the result that counts. A fixed
+    number of queries."""
+    membership = admin_membership_or_404(user=user)
+    filters = filters or Filters()
+    today = timezone.localdate()
+    members = Membership.objects.filter(
+        organisation_id=membership.organisation_id, user__is_active=True
+    ).select_related("user")
+    if filters.audience:
+        members = members.filter(audience=filters.audience)
+    members = list(members.order_by("user__full_name", "user__email"))
+    user_ids = [m.user_id for m in members]
+    assignments = Assignment.objects.filter(
+        campaign__organisation_id=membership.organisation_id, user_id__in=user_ids
+    ).select_related("campaign", "assessment")
+    if filters.campaign is not None:
+        assignments = assignments.filter(campaign=filters.campaign)
+    latest_assignment: dict[int, Assignment] = {}
+    for assignment in assignments.order_by("-campaign__created_at", "-pk"):
+        latest_assignment.setdefault(assignment.user_id, assignment)
+    bands: dict[int, dict] = defaultdict(dict)
+    latest_submitted: dict[int, str] = {}
+    for user_id, person_bands, assessment_id in (
+        _counted_scores(membership.organisation_id, filters)
+        .order_by("assessment__submitted_at")
+        .values_list("assessment__user_id", "bands", "assessment__public_id")
+    ):
+        bands[user_id].update(person_bands or {})
+        latest_submitted[user_id] = str(assessment_id)
+    rows = []
+    for member in members:
+        if filters.campaign is not None and member.user_id not in latest_assignment:
+            continue
+        assignment = latest_assignment.get(member.user_id)
+        status = ""
+        if assignment is not None:
+            status = _assignment_status(
+                assessment_status=assignment.assessment.status if assignment.assessment else None,
+                due_date=assignment.campaign.due_date,
+                today=today,
+            )
+        rows.append(
+            {
+                "member": str(member.public_id),
+                "name": member.user.display_name,
+                "email": member.user.email,
+                "audience": member.audience,
+                "audience_label": member.get_audience_display(),
+                "campaign": assignment.campaign.name if assignment else "",
+                "status": status,
+                "status_label": STATUS_LABELS.get(status, "Not assigned"),
+                "due_date": assignment.campaign.due_date if assignment else None,
+                "bands": dict(sorted(bands.get(member.user_id, {}).items())),
+                # the submitted assessment an admin may open (with a reason), if any
+                "assessment": latest_submitted.get(member.user_id, ""),
+            }
+        )
+    return rows
+
+
+def member_get_for_admin(*, user, public_id) -> Membership:
+    """A current, active member of the requester's organisation, for opening their detail;
+    404 for anyone else: another organisation's, someone who left or was deactivated."""
+    membership = admin_membership_or_404(user=user)
+    try:
+        return Membership.objects.select_related("user", "organisation").get(
+            organisation_id=membership.organisation_id,
+            public_id=uuid.UUID(str(public_id)),
+            user__is_active=True,
+        )
+    except (Membership.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such member.") from exc
+
+
+def member_submitted_assessments(*, member: Membership) -> list[Assessment]:
+    """The member's submitted assessments in their current organisation, newest first.
+    The caller got `member` from `member_get_for_admin`."""
+    return list(
+        Assessment.objects.filter(
+            user_id=member.user_id,
+            organisation_id=member.organisation_id,
+            status=Assessment.Status.SUBMITTED,
+        )
+        .select_related("pack")
+        .order_by("-submitted_at")
+    )
+
+
+def member_assessment_for_admin(*, user, public_id) -> Assessment:
+    """A submitted assessment of a current, active member of the requester's organisation;
+    404 otherwise (another organisation's, someone who left or was deactivated)."""
+    membership = admin_membership_or_404(user=user)
+    try:
+        return Assessment.objects.select_related("user", "pack", "organisation").get(
+            public_id=uuid.UUID(str(public_id)),
+            organisation_id=membership.organisation_id,
+            status=Assessment.Status.SUBMITTED,
+            user__is_active=True,
+            user__membership__organisation_id=membership.organisation_id,
+        )
+    except (Assessment.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such assessment.") from exc
+
+
+# --- the member's own view ------------------------------------------------------------------
+
+
+def assignment_list_for_member(*, user) -> list[dict]:
+    """The requester's own assignments from their current organisation's campaigns, with
+    due date and status, open ones first."""
+    membership = membership_for_user(user=user)
+    if membership is None:
+        return []
+    today = timezone.localdate()
+    rows = []
+    for assignment in (
+        Assignment.objects.filter(user=user, campaign__organisation_id=membership.organisation_id)
+        .select_related("campaign", "assessment")
+        .order_by("campaign__due_date", "pk")
+    ):
+        status = _assignment_status(
+            assessment_status=assignment.assessment.status if assignment.assessment else None,
+            due_date=assignment.campaign.due_date,
+            today=today,
+        )
+        rows.append(
+            {
+                "assignment": assignment,
+                "public_id": str(assignment.public_id),
+                "name": assignment.campaign.name,
+                "pack": assignment.campaign.pack_slug,
+                "pack_title": assignment.campaign.pack_title,
+                "due_date": assignment.campaign.due_date,
+                "status": status,
+                "status_label": STATUS_LABELS[status],
+                "assessment": assignment.assessment,
+            }
+        )
+    rows.sort(key=lambda r: (r["status"] == "submitted", r["due_date"]))
+    return rows
+
+
+def assignment_get_for_member(*, user, public_id) -> Assignment:
+    """One of the requester's own assignments; 404 for anyone else's."""
+    try:
+        return Assignment.objects.select_related("campaign", "assessment").get(
+            user=user, public_id=uuid.UUID(str(public_id))
+        )
+    except (Assignment.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such assignment.") from exc
+
+
+def detail_views_of_user(*, user) -> list[dict]:
+    """ "Who has seen my answers": every time an admin opened the requester's answers or
+    report through the compliance pages, newest first, with who, when, what and the
+    reason they gave. Plain data (the personal data export reuses it)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        {
+            "occurred_at": event.occurred_at,
+            "viewer": event.actor_label,
+            "what": (event.detail or {}).get("what", ""),
+            "reason": (event.detail or {}).get("reason", ""),
+        }
+        for event in AuditEvent.objects.filter(
+            subject=user, action=DETAIL_VIEW_ACTION, outcome=AuditEvent.Outcome.ALLOWED
+        ).order_by("-occurred_at")
+    ]
