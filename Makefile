@@ -23,6 +23,7 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_catalogue
 	PORT=$(PORT) $(BIN)/python manage.py seed_demo
+	PORT=$(PORT) $(BIN)/python manage.py compliance_round
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -51,6 +51,11 @@ def test_the_report_appears_on_the_results_page_and_its_pdf_downloads(
     row = admin.locator("#organisation-reports tr", has_text="Alice Member MP")
     expect(row).to_have_attribute("data-report-state", "ready")
     assert axe_violations(admin) == []
+    # The link asks why first; the reason is recorded, then the PDF comes.
+    row.get_by_role("link", name="PDF").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Why do you need to see this?")
+    admin.get_by_label("Their report (PDF)").check()
+    admin.get_by_label("The person asked me to").check()
     with admin.expect_download() as download_info:
-        row.get_by_role("link", name="PDF").click()
+        admin.get_by_role("button", name="Record my reason and open").click()
     assert download_info.value.suggested_filename == download.suggested_filename

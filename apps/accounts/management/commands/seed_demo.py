@@ -78,6 +78,31 @@ PEOPLE = [
 ]
 
 
+# Besides the named logins, each demo organisation gets this many people who have
+# answered and submitted (with the demo password and an unprinted TOTP secret: they are
+# there for the figures, not to sign in).
+CROWD_SIZE = 12
+CROWD = {
+    COMMONS: [Audience.STAFF, Audience.STAFF, Audience.PARLIAMENTARIAN],
+    COUNCIL: [Audience.ELECTION_OFFICIAL],
+}
+CAMPAIGN_AUDIENCE = {COMMONS: Audience.STAFF, COUNCIL: Audience.ELECTION_OFFICIAL}
+CROWD_NAMES = [
+    ("Aisha", "Khan"),
+    ("Ben", "Davies"),
+    ("Chloe", "Evans"),
+    ("Dev", "Patel"),
+    ("Eilidh", "Macleod"),
+    ("Femi", "Adebayo"),
+    ("Grace", "O'Neill"),
+    ("Hamza", "Ali"),
+    ("Isla", "Thomas"),
+    ("Jack", "Roberts"),
+    ("Kofi", "Mensah"),
+    ("Lowri", "Jones"),
+]
+
+
 def current_code(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
@@ -99,6 +124,8 @@ class Command(BaseCommand):
         submitted = self._demo_submission(
             next(user for person, user, _ in logins if person.email == DEMO_SUBMITTER)
         )
+        crowd = self._demo_crowd(organisations)
+        self._demo_campaigns(organisations, logins)
 
         self.stdout.write(self.style.MIGRATE_HEADING("Portcullis demo logins"))
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
@@ -110,6 +137,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{DEMO_SUBMITTER} has submitted an assessment: its results and report are "
                 "what admin@commons.demo.example sees at /reports/organisation/."
+            )
+        if crowd:
+            self.stdout.write(
+                f"{crowd} more demo people answered and submitted, so each organisation's "
+                "dashboard at /organisation/ shows real distributions."
             )
         for person, user, secret in logins:
             where = person.organisation or "Platform staff (Django admin at /admin/)"
@@ -154,6 +186,98 @@ class Command(BaseCommand):
         # broker, by `make worker` with one) as the submit commits.
         assessment_submit(actor=user, assessment=assessment)
         return True
+
+    def _demo_crowd(self, organisations) -> int:
+        """Enough people in each demo organisation (CROWD_SIZE, besides the named logins)
+        with varied, realistic answers, submitted, that the dashboard shows distributions
+        above the privacy threshold. Deterministic, made once, through the same services
+        a person uses (their reports render like anyone's)."""
+        import random
+        import zlib
+
+        from django.contrib.auth.hashers import make_password
+
+        from apps.assessments.questionnaire import questionnaire_for
+        from apps.assessments.selectors import visible_control_ids
+        from apps.assessments.services import answer_save, assessment_start, assessment_submit
+        from apps.catalogue.selectors import pack_list_for_audience
+
+        password = None
+        made = 0
+        for org_name, roles in CROWD.items():
+            organisation = organisations[org_name]
+            domain = "commons" if org_name == COMMONS else "council"
+            for index in range(CROWD_SIZE):
+                audience = roles[index % len(roles)]
+                email = f"demo{index + 1:02d}@{domain}.demo.example"
+                if User.objects.filter(email=email).exists():
+                    continue
+                password = password or make_password(DEMO_PASSWORD)
+                first, last = CROWD_NAMES[index % len(CROWD_NAMES)]
+                user = User.objects.create(
+                    email=email, full_name=f"{first} {last}", password=password
+                )
+                EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+                Membership.objects.create(user=user, organisation=organisation, audience=audience)
+                TOTP.activate(user, generate_totp_secret())  # MFA on, like every demo account
+                packs = pack_list_for_audience(audience=audience)
+                if not packs:
+                    continue
+                assessment = assessment_start(actor=user, pack=packs[0])
+                questionnaire = questionnaire_for(assessment.pack)
+                # Each person has their own habits: careful people answer "yes" more.
+                rng = random.Random(zlib.crc32(email.encode()))  # noqa: S311 - demo data
+                care = 0.15 + 0.7 * (index % 7) / 6
+                given: dict[str, str] = {}
+                for control_id in questionnaire.questions:
+                    if control_id not in visible_control_ids(
+                        assessment=assessment, answer_map=given
+                    ):
+                        continue
+                    options = [o.key for o in questionnaire.questions[control_id].options]
+                    weights = [
+                        {"yes": care, "partly": 0.25, "no": 1 - care, "unsure": 0.08}.get(k, 0.05)
+                        for k in options
+                    ]
+                    answer = rng.choices(options, weights)[0]
+                    answer_save(
+                        actor=user, assessment=assessment, control_key=control_id, answer_key=answer
+                    )
+                    given[control_id] = answer
+                assessment_submit(actor=user, assessment=assessment)
+                made += 1
+        return made
+
+    def _demo_campaigns(self, organisations, logins) -> None:
+        """One running campaign per demo organisation, launched by its admin, due in three
+        weeks. Made once."""
+        import datetime
+
+        from django.utils import timezone
+
+        from apps.catalogue.selectors import pack_list_for_audience
+        from apps.compliance.models import Campaign
+        from apps.compliance.services import campaign_launch
+
+        for org_name, audience in CAMPAIGN_AUDIENCE.items():
+            organisation = organisations[org_name]
+            if Campaign.objects.filter(organisation=organisation).exists():
+                continue
+            admin = next(
+                user
+                for person, user, _ in logins
+                if person.organisation == org_name and person.role == Membership.Role.ORG_ADMIN
+            )
+            packs = pack_list_for_audience(audience=audience)
+            if not packs:
+                continue
+            campaign_launch(
+                actor=admin,
+                pack=packs[0],
+                due_date=timezone.localdate() + datetime.timedelta(days=21),
+                audience=audience,
+                recurrence=Campaign.Recurrence.YEARLY,
+            )
 
     def _person(self, person: DemoPerson, organisations) -> tuple[DemoPerson, User, str]:
         user = User.objects.filter(email=person.email).first()

@@ -1,0 +1,172 @@
+"""Compliance benchmark: the organisation dashboard and plan at 10,000 members.
+
+`run()` creates a PostgreSQL database (BENCH_COMPLIANCE_DB, default portcullis_compliance),
+migrates it, seeds one organisation of 10,000 members with 600,000 answers
+(bench/compliance_seed.py), serves the app with gunicorn as in production (DEBUG off,
+sync workers) and measures over loopback, in alternating batches:
+- a trivial authenticated view (the baseline),
+- the dashboard page /organisation/ (completion, distributions, trend, plan),
+- the organisation plan alone (its selector behind a bench-only URL, as JSON),
+then stops gunicorn and drops the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.bench_web import (
+    PYTHON,
+    REPO,
+    _admin,
+    _env,
+    _free_port,
+    _measure_interleaved,
+    _pg_url,
+    _wait_for,
+    _worker_peak_rss_mb,
+)
+
+DB_NAME = os.environ.get("BENCH_COMPLIANCE_DB", "portcullis_compliance")
+MEMBERS = int(os.environ.get("BENCH_COMPLIANCE_MEMBERS", 10_000))
+WORKERS = 2
+WORKER_CLASS = "sync"
+REQUESTS = 100  # per measurement
+ROUNDS = 5
+TARGET_P95_MS = 250
+
+
+class Admin:
+    def __init__(self, base: str, cookie: str):
+        self.client = httpx.AsyncClient(
+            base_url=base, timeout=60, cookies={"sessionid": cookie}, follow_redirects=False
+        )
+
+    async def trivial(self):
+        return await self.client.get("/bench/trivial/")
+
+    async def dashboard(self):
+        return await self.client.get("/organisation/")
+
+    async def plan(self):
+        return await self.client.get("/bench/organisation-plan/")
+
+
+async def _drive(base: str, cookie: str) -> dict:
+    admin = Admin(base, cookie)
+    try:
+        for name in ("trivial", "dashboard", "plan"):
+            response = await getattr(admin, name)()
+            if response.status_code != 200:
+                raise RuntimeError(f"{name} answered {response.status_code}")
+        page = (await admin.dashboard()).text
+        if "portcullis-distribution" not in page:
+            raise RuntimeError("the dashboard shows no distribution")
+        await _measure_interleaved([admin], ("trivial", "dashboard", "plan"), 5, 1)
+        return await _measure_interleaved(
+            [admin], ("trivial", "dashboard", "plan"), REQUESTS // ROUNDS, ROUNDS
+        )
+    finally:
+        await admin.client.aclose()
+
+
+def run() -> str:
+    database_url = _pg_url(DB_NAME)
+    env = _env(database_url)
+    _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{DB_NAME}"')
+    server = None
+    try:
+        subprocess.run(  # noqa: S603
+            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True
+        )
+        started = time.perf_counter()
+        seeded = subprocess.run(  # noqa: S603
+            [PYTHON, "-m", "bench.compliance_seed", str(MEMBERS)],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        seed_seconds = time.perf_counter() - started
+        seed = json.loads(seeded.stdout.strip().splitlines()[-1])
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(  # noqa: S603
+            [
+                str(Path(PYTHON).with_name("gunicorn")),
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(WORKERS),
+                "--worker-class",
+                WORKER_CLASS,
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=env,
+        )
+        _wait_for(base, server)
+        results = asyncio.run(_drive(base, seed["cookie"]))
+        rss = _worker_peak_rss_mb(server.pid)
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    return _report(results, seed, rss, seed_seconds)
+
+
+def _report(r: dict, seed: dict, rss: float, seed_seconds: float) -> str:
+    base = r["trivial"]
+
+    def row(name, m):
+        ratio = f"{m['median_ms'] / base['median_ms']:.1f}×" if m is not base else "baseline"
+        return (
+            f"| {name} | {m['requests']} | {m['failures']} | {m['median_ms']:.1f} | "
+            f"{m['p95_ms']:.1f} | {m['throughput']:.0f} | {ratio} |"
+        )
+
+    lines = [
+        "## Compliance: organisation dashboard and plan",
+        "",
+        f"gunicorn {WORKERS} × {WORKER_CLASS} workers, DEBUG off, PostgreSQL, loopback, one "
+        f"org admin; {seed['members']} members, {seed['assessments']} assessments, "
+        f"{seed['answers']} answers (seeded in {seed_seconds:.0f} s). "
+        "Command: `python -m bench compliance` (or `make bench`).",
+        "",
+        "| what | requests | failures | median ms | p95 ms | req/s | median vs trivial |",
+        "|---|---|---|---|---|---|---|",
+        row("trivial authenticated view", base),
+        row("dashboard page /organisation/", r["dashboard"]),
+        row("organisation plan (selector, JSON)", r["plan"]),
+        "",
+        f"Peak resident memory of one worker: {rss:.0f} MB.",
+        "",
+        "| target | result | met |",
+        "|---|---|---|",
+    ]
+    for name in ("dashboard", "plan"):
+        p95 = r[name]["p95_ms"]
+        lines.append(
+            f"| {name} p95 ≤ {TARGET_P95_MS} ms | {p95:.0f} ms | "
+            f"{'yes' if p95 <= TARGET_P95_MS else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(run())
