@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -21,7 +22,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo(db):
     call_command("load_catalogue", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())
+    # The demo people's PDF reports are not what this test is about: queue none, so
+    # seeding does not render two dozen PDFs beside the other browser tests.
+    with mock.patch("apps.reports.services.report_queue_for_score"):
+        call_command("seed_demo", stdout=StringIO())
     return {
         "admin": User.objects.get(email="admin@commons.demo.example"),
         "mp": User.objects.get(email="mp@commons.demo.example"),
