@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from apps.accounts.models import Invitation, Membership
 from apps.assessments.models import Answer, AnswerVerification, Assessment
 from apps.audit.models import AuditEvent
+from apps.compliance.selectors import detail_views_of_user
 from apps.reports.models import RemediationReport
 from apps.scoring.models import Score
 
@@ -20,16 +19,12 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def _seen_by(user) -> list | None:
-    """Who has seen this person's answers (compliance's `detail_views_of_user`), or None
-    while the compliance app is not installed."""
-    try:
-        compliance = importlib.import_module("apps.compliance.selectors")
-    except ImportError:
-        return None
+def _seen_by(user) -> list[dict]:
+    """Who has seen this person's answers or report, and why (the compliance pages' record,
+    the same rows as their "who has seen my answers" page)."""
     return [
         {key: _iso(value) if hasattr(value, "isoformat") else value for key, value in row.items()}
-        for row in compliance.detail_views_of_user(user=user)
+        for row in detail_views_of_user(user=user)
     ]
 
 
@@ -166,7 +161,5 @@ def personal_data_for_user(*, user) -> dict:
             for event in events.order_by("occurred_at")
         ],
     }
-    seen = _seen_by(user)
-    if seen is not None:
-        data["who_has_seen_your_answers"] = seen
+    data["who_has_seen_your_answers"] = _seen_by(user)
     return data

@@ -152,3 +152,20 @@ def test_the_only_admin_of_an_organisation_with_people_cannot_leave_it_headless(
     assert response.status_code == 400
     assert "only admin" in response.content.decode()
     assert Membership.objects.filter(user=bob).exists()
+
+
+def test_the_download_says_who_has_seen_the_answers_and_why(client, alice, bob, submit):
+    from apps.compliance.services import DETAIL_REASONS, detail_view_record
+
+    assessment = submit(alice)
+    detail_view_record(actor=bob, assessment=assessment, what="answers", reason=DETAIL_REASONS[0])
+    sign_in(client, alice.email)
+    reauthenticate(client)
+
+    data = json.loads(client.post(EXPORT).content)
+
+    (seen,) = data["who_has_seen_your_answers"]
+    assert seen["viewer"] == bob.email
+    assert seen["what"] == "answers"
+    assert seen["reason"] == DETAIL_REASONS[0]
+    assert seen["occurred_at"]
