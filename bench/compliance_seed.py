@@ -142,17 +142,17 @@ def main(members: int) -> None:
             for i, assessment in enumerate(submitted):
                 for key, value in profiles[chosen[i]]["answers"].items():
                     answer_rows += 1
-                    yield (assessment.pk, key, value, "", now)
+                    yield (assessment.pk, key, value, "", now, False)
             for i, assessment in enumerate(reassessing):
                 source = profiles[(chosen[i] + 1) % PROFILES]["answers"]
                 for key, value in source.items():
                     answer_rows += 1
-                    yield (assessment.pk, key, value, "", now)
+                    yield (assessment.pk, key, value, "", now, False)
 
         _copy(
             cursor,
             "assessments_answer",
-            ["assessment_id", "control_key", "answer_key", "note", "updated_at"],
+            ["assessment_id", "control_key", "answer_key", "note", "updated_at", "from_last_time"],
             answers(),
         )
         _copy(
