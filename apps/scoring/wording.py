@@ -1,19 +1,34 @@
 """Plain-English words for the engine's numbers, shared by the results page and the report.
 
 Pure: no Django. Open routes are an expected count (a "partly" answer leaves a route half
-open), so whole numbers read as counts and anything else is rounded to one decimal.
+open). Whole numbers read as counts; anything else reads "about N", rounded to a whole
+number, because "6.8 ways in" means nothing to a busy reader.
 """
 
 from __future__ import annotations
 
+import math
+
+
+def _whole(value: float) -> int:
+    return math.floor(float(value) + 0.5)
+
 
 def _count(value: float) -> str:
     value = round(float(value), 1)
-    return str(int(value)) if value.is_integer() else f"{value:.1f}"
+    if value.is_integer():
+        return str(int(value))
+    return f"about {max(_whole(value), 1)}"
+
+
+def _shown(value: float) -> int:
+    """The whole number a reader sees for `value` (never 0 for a way still partly open)."""
+    value = round(float(value), 1)
+    return int(value) if value.is_integer() else max(_whole(value), 1)
 
 
 def _ways(value: float) -> str:
-    return f"{_count(value)} way{'' if round(float(value), 1) == 1 else 's'} in"
+    return f"{_count(value)} way{'' if _shown(value) == 1 else 's'} in"
 
 
 def ways_in_closed(before: float, after: float) -> str:
@@ -29,6 +44,8 @@ def ways_in_closed(before: float, after: float) -> str:
     closed = round(before - after, 1)
     if before.is_integer() and after.is_integer():
         return f"closes {_count(closed)} of {_ways(before)}"
+    if _shown(before) == _shown(after):
+        return "partly closes a way in"
     return f"narrows the open ways in from {_count(before)} to {_count(after)}"
 
 

@@ -99,7 +99,7 @@ def test_the_report_says_which_ways_in_are_open_and_which_step_closes_them(
     html = _read(report.html_name).decode()
 
     assert result["scenarios"][0]["open_routes"] == 0.75  # (1 + 0.5) x 1 x 0.5
-    assert "0.8 ways in still open; after the plan, no way in left open." in html
+    assert "About 1 way in still open; after the plan, no way in left open." in html
     assert "first the steps that close the most ways in for their effort" in html
     # The first step (2-step verification or updates, each blocks a step every route
     # needs) closes them all; the summary and the plan say so.
