@@ -6,9 +6,9 @@ seeds it (bench/api_seed.py), serves the app with gunicorn as in production (DEB
 sync workers), and measures over loopback with an API key:
 - the trivial endpoint (bench/api_urls.py: same authentication, permission, throttling
   and audit event as every route, no work) as the baseline;
-- the organisation's compliance summary (GET /api/v1/compliance/summary/ once the
-  compliance app serves it; until then the first page of the assessments list, and the
-  table says which);
+- the organisation's compliance summary (GET /api/v1/compliance/summary/: the dashboard's
+  completion and, over the seeded submitted people, its band distributions; the bench
+  stops if the route fails or the figures are withheld);
 - a bulk write of 40 verified answers with evidence, each client to its own member's
   assessment.
 Measurements alternate in rounds so baseline and subject see the same machine. Request
@@ -46,7 +46,7 @@ BACKGROUND_MEMBERS = int(os.environ.get("BENCH_API_MEMBERS", "300"))
 SINGLE_REQUESTS = 100  # per measurement at 1 client
 CONCURRENT_REQUESTS_PER_CLIENT = 10  # per measurement at 20 clients
 ROUNDS = 5
-SUMMARY_PATHS = ("/api/v1/compliance/summary/", "/api/v1/assessments/?status=submitted")
+SUMMARY_PATH = "/api/v1/compliance/summary/"
 
 
 def _admin(sql: str) -> None:
@@ -148,11 +148,16 @@ async def _drive(base: str, seed: dict) -> tuple[dict, str]:
     probe = httpx.AsyncClient(
         base_url=base, timeout=30, headers={"Authorization": f"Bearer {seed['key']}"}
     )
-    summary = SUMMARY_PATHS[-1]
-    for path in SUMMARY_PATHS:
-        if (await probe.get(path)).status_code == 200:
-            summary = path
-            break
+    # The real summary, or the bench fails: measuring a stand-in would report a number
+    # that says nothing about the route it names.
+    summary = SUMMARY_PATH
+    probe_response = await probe.get(summary)
+    if probe_response.status_code != 200:
+        raise RuntimeError(
+            f"{summary} -> {probe_response.status_code}: {probe_response.text[:200]}"
+        )
+    if probe_response.json()["results"].get("hidden"):
+        raise RuntimeError(f"{summary}: the seed is below AGGREGATE_MIN_PEOPLE, figures hidden")
     await probe.aclose()
     clients = [
         Client(base, seed["key"], assessment, seed["controls"], seed["choices"], summary)

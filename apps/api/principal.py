@@ -43,6 +43,12 @@ class ApiKeyActor:
     def display_name(self) -> str:
         return f"{self.key.organisation.name} IT team ({self.key.name})"
 
+    @property
+    def compliance_organisation(self):
+        """The organisation whose compliance figures this key reads (apps.compliance
+        selectors scope by it); routes check `read:compliance` before asking."""
+        return self.key.organisation
+
     def has_scope(self, scope: str) -> bool:
         return scope in (self.key.scopes or [])
 

@@ -365,3 +365,58 @@ class AuditEventSerializer(serializers.Serializer):
 
 
 SCOPE_CHOICES = Scope.choices
+
+
+# --- compliance (issue 10's figures, read only) ----------------------------------------------
+
+
+class CampaignSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    name = serializers.CharField()
+    pack = serializers.CharField(source="pack_slug")
+    pack_title = serializers.CharField()
+    audience = serializers.CharField()
+    due_date = serializers.DateField()
+    recurrence = serializers.CharField()
+    election_date = serializers.DateField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class CampaignAssignmentSerializer(serializers.Serializer):
+    """One assigned person's status: their member id, never their name or results."""
+
+    member = serializers.UUIDField()
+    audience = serializers.CharField()
+    status = serializers.CharField()
+    due_date = serializers.DateField(allow_null=True)
+
+
+class CompletionSerializer(serializers.Serializer):
+    campaign = serializers.UUIDField()
+    name = serializers.CharField()
+    pack = serializers.CharField()
+    due_date = serializers.DateField()
+    total = serializers.IntegerField()
+    not_started = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    percent_submitted = serializers.IntegerField()
+
+
+class ComplianceSummarySerializer(serializers.Serializer):
+    organisation = serializers.CharField()
+    filters = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    completion = CompletionSerializer(many=True)
+    results = serializers.DictField(
+        help_text="`hidden: true` (and no figures) when fewer than `min_people` submitted "
+        "people are in the filtered group; otherwise `people`, `baseline_not_met`, "
+        "`baseline_not_met_percent`, `scenarios` (band distribution each) and `trend`."
+    )
+
+
+class OrganisationPlanSerializer(serializers.Serializer):
+    hidden = serializers.BooleanField()
+    min_people = serializers.IntegerField()
+    people = serializers.IntegerField(required=False)
+    packs = serializers.ListField(child=serializers.DictField())

@@ -71,5 +71,22 @@ urlpatterns = [
         views.InvitationRevokeView.as_view(),
         name="invitation-revoke",
     ),
+    path(
+        "compliance/summary/",
+        views.ComplianceSummaryView.as_view(),
+        name="compliance-summary",
+    ),
+    path("compliance/plan/", views.OrganisationPlanView.as_view(), name="compliance-plan"),
+    path("campaigns/", views.CampaignListView.as_view(), name="campaign-list"),
+    path(
+        "campaigns/<uuid:public_id>/",
+        views.CampaignDetailView.as_view(),
+        name="campaign-detail",
+    ),
+    path(
+        "campaigns/<uuid:public_id>/assignments/",
+        views.CampaignAssignmentListView.as_view(),
+        name="campaign-assignments",
+    ),
     path("audit-events/", views.AuditEventListView.as_view(), name="audit-event-list"),
 ]

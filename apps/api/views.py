@@ -7,6 +7,7 @@ the owning app's services. Every request made with a key is recorded in the audi
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -15,7 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from apps.accounts import services as accounts_services
-from apps.accounts.models import Membership
+from apps.accounts.models import Audience, Membership
 from apps.api import selectors
 from apps.api.docs import PROBLEM, _problem, documented
 from apps.api.filters import (
@@ -26,6 +27,7 @@ from apps.api.filters import (
     ReportFilter,
 )
 from apps.api.models import Scope
+from apps.api.pagination import Pagination
 from apps.api.permissions import ANY_SCOPE, MEMBER, ORG_ADMIN, ApiAccess
 from apps.api.principal import ApiKeyActor
 from apps.api.serializers import (
@@ -35,11 +37,15 @@ from apps.api.serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
     AuditEventSerializer,
+    CampaignAssignmentSerializer,
+    CampaignSerializer,
+    ComplianceSummarySerializer,
     ControlSerializer,
     DisputeSerializer,
     InvitationCreateSerializer,
     InvitationSerializer,
     MemberSerializer,
+    OrganisationPlanSerializer,
     PackSerializer,
     ReportSerializer,
     ScenarioSerializer,
@@ -52,6 +58,7 @@ from apps.assessments.selectors import answers_for_assessment, verification_map
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.catalogue import selectors as catalogue_selectors
+from apps.compliance import selectors as compliance_selectors
 from apps.reports import services as report_services
 from apps.scoring.selectors import score_latest_for_assessment
 
@@ -893,3 +900,221 @@ class AuditEventListView(ListView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+# --- compliance (thin: every figure comes from apps.compliance.selectors) ---------------------
+
+CAMPAIGN_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+SUMMARY_FILTERS = [
+    OpenApiParameter(
+        "campaign", OpenApiTypes.UUID, OpenApiParameter.QUERY, description="One campaign's id."
+    ),
+    OpenApiParameter(
+        "audience",
+        str,
+        OpenApiParameter.QUERY,
+        enum=list(Audience.values),
+        description="An audience.",
+    ),
+]
+CAMPAIGN_EXAMPLE = {
+    "id": EXAMPLE_ID,
+    "name": "Spring check 2026",
+    "pack": "mp-core",
+    "pack_title": "Members of Parliament: core protections",
+    "audience": "staff",
+    "due_date": "2026-04-30",
+    "recurrence": "none",
+    "election_date": None,
+    "created_at": "2026-04-01T09:00:00Z",
+}
+
+
+class ComplianceView(ApiView):
+    """Org admins' sessions, or keys with read:compliance; the selectors scope everything
+    to the requester's organisation (another organisation's campaign is a 404)."""
+
+    key_scopes = {"GET": Scope.READ_COMPLIANCE}
+    person_access = {"GET": ORG_ADMIN}
+
+    def filters(self):
+        try:
+            return compliance_selectors.filters_for_user(
+                user=self.request.user,
+                campaign=self.request.query_params.get("campaign") or None,
+                audience=self.request.query_params.get("audience") or None,
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+
+
+class ComplianceSummaryView(ComplianceView):
+    serializer_class = ComplianceSummarySerializer
+
+    @documented(
+        summary="Compliance summary",
+        description="The organisation dashboard's figures: completion per campaign, and "
+        "(only when at least `min_people` submitted people are in the filtered group, as on "
+        "the dashboard) the share who have not met the baseline and the band distribution "
+        "per scenario. Below that, `results` is `{hidden: true}` with no figures. Filter by "
+        "`campaign` and `audience`.",
+        response=ComplianceSummarySerializer,
+        example={
+            "organisation": "Borough Electoral Services",
+            "filters": {"campaign": "", "audience": ""},
+            "completion": [
+                {
+                    "campaign": EXAMPLE_ID,
+                    "name": "Spring check 2026",
+                    "pack": "mp-core",
+                    "due_date": "2026-04-30",
+                    "total": 12,
+                    "not_started": 2,
+                    "in_progress": 1,
+                    "submitted": 9,
+                    "overdue": 0,
+                    "percent_submitted": 75,
+                }
+            ],
+            "results": {
+                "hidden": False,
+                "min_people": 5,
+                "people": 9,
+                "baseline_not_met": 4,
+                "baseline_not_met_percent": 44,
+                "scenarios": [
+                    {
+                        "id": "account-takeover",
+                        "title": "Account takeover",
+                        "people": 9,
+                        "bands": [{"band": "low", "count": 5, "percent": 56}],
+                        "trend": [],
+                    }
+                ],
+                "trend": [],
+            },
+        },
+        parameters=SUMMARY_FILTERS,
+        scope=Scope.READ_COMPLIANCE,
+        people=ORG_ADMIN,
+    )
+    def get(self, request):
+        data = compliance_selectors.dashboard_for_user(user=request.user, filters=self.filters())
+        return Response(ComplianceSummarySerializer(data).data)
+
+
+class OrganisationPlanView(ComplianceView):
+    serializer_class = OrganisationPlanSerializer
+
+    @documented(
+        summary="Organisation plan",
+        description="The controls that would cut the organisation's exposure most per unit "
+        "of effort, per pack, each with the exposure before and after. Hidden (no figures) "
+        "below `min_people` submitted people, like every aggregate.",
+        response=OrganisationPlanSerializer,
+        example={
+            "hidden": False,
+            "min_people": 5,
+            "people": 9,
+            "packs": [
+                {
+                    "pack": "mp-core",
+                    "title": "Members of Parliament: core protections",
+                    "people": 9,
+                    "exposure": 61,
+                    "steps": [
+                        {
+                            "control": "T-ACC-01",
+                            "title": "Turn on two-step verification",
+                            "effort": "low",
+                            "weight": 1,
+                            "people": 6,
+                            "cut": 23.0,
+                            "cut_per_effort": 23.0,
+                            "exposure_before": 61,
+                            "exposure_after": 38,
+                        }
+                    ],
+                }
+            ],
+        },
+        parameters=SUMMARY_FILTERS,
+        scope=Scope.READ_COMPLIANCE,
+        people=ORG_ADMIN,
+    )
+    def get(self, request):
+        data = compliance_selectors.organisation_plan_for_user(
+            user=request.user, filters=self.filters()
+        )
+        return Response(OrganisationPlanSerializer(data).data)
+
+
+class CampaignListView(ComplianceView):
+    serializer_class = CampaignSerializer
+    pagination_class = Pagination
+
+    @documented(
+        summary="List campaigns",
+        description="The organisation's campaigns, newest first. Read only: campaigns are "
+        "launched in the browser.",
+        response=CampaignSerializer(many=True),
+        example=CAMPAIGN_EXAMPLE,
+        scope=Scope.READ_COMPLIANCE,
+        people=ORG_ADMIN,
+    )
+    def get(self, request):
+        campaigns = compliance_selectors.campaign_list_for_user(user=request.user).order_by(
+            "-created_at", "-pk"
+        )
+        page = self.paginate_queryset(campaigns)
+        return self.get_paginated_response(CampaignSerializer(page, many=True).data)
+
+
+class CampaignDetailView(ComplianceView):
+    serializer_class = CampaignSerializer
+
+    @documented(
+        summary="Get a campaign",
+        description="One campaign of the organisation.",
+        response=CampaignSerializer,
+        example=CAMPAIGN_EXAMPLE,
+        parameters=[CAMPAIGN_ID],
+        scope=Scope.READ_COMPLIANCE,
+        people=ORG_ADMIN,
+    )
+    def get(self, request, public_id):
+        campaign = compliance_selectors.campaign_get_for_user(
+            user=request.user, public_id=public_id
+        )
+        return Response(CampaignSerializer(campaign).data)
+
+
+class CampaignAssignmentListView(ComplianceView):
+    serializer_class = CampaignAssignmentSerializer
+    pagination_class = Pagination
+
+    @documented(
+        summary="List a campaign's assignments",
+        description="Each current member assigned to the campaign: their member id, "
+        "audience, status (`not_started`, `in_progress`, `submitted`, `overdue`) and due "
+        "date. No names and no results: those stay in the browser, behind a recorded reason.",
+        response=CampaignAssignmentSerializer(many=True),
+        example={
+            "member": EXAMPLE_ID,
+            "audience": "staff",
+            "status": "submitted",
+            "due_date": "2026-04-30",
+        },
+        parameters=[CAMPAIGN_ID],
+        scope=Scope.READ_COMPLIANCE,
+        people=ORG_ADMIN,
+    )
+    def get(self, request, public_id):
+        campaign = compliance_selectors.campaign_get_for_user(
+            user=request.user, public_id=public_id
+        )
+        rows = compliance_selectors.member_status_list_for_user(
+            user=request.user, filters=compliance_selectors.Filters(campaign=campaign)
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(CampaignAssignmentSerializer(page, many=True).data)

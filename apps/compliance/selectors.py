@@ -53,9 +53,28 @@ def aggregate_min_people() -> int:
 # --- who may ask --------------------------------------------------------------------------
 
 
-def admin_membership_or_404(*, user) -> Membership:
+@dataclass(frozen=True)
+class KeyScope:
+    """Stands in for an admin's Membership when an organisation API key asks (apps.api
+    has already checked its `read:compliance` scope): it reads as its organisation only,
+    never as a person."""
+
+    organisation: object
+
+    @property
+    def organisation_id(self) -> int:
+        return self.organisation.pk
+
+
+def admin_membership_or_404(*, user) -> Membership | KeyScope:
     """The requester's membership if they administer an organisation; 404 otherwise
-    (a member, an outsider or an anonymous visitor learns nothing about the pages)."""
+    (a member, an outsider or an anonymous visitor learns nothing about the pages).
+
+    # SECURITY: an organisation API key (`apps.api.principal.ApiKeyActor`) reads as its
+    # own organisation, which it names through `compliance_organisation`; nothing else."""
+    key_organisation = getattr(user, "compliance_organisation", None)
+    if key_organisation is not None:
+        return KeyScope(organisation=key_organisation)
     membership = membership_for_user(user=user)
     if membership is None or not membership.is_org_admin or not user.is_active:
         raise Http404("No such page.")

@@ -44,6 +44,10 @@ OBJECT_CASES = {
     "/api/v1/reports/{public_id}/download/": lambda o: {"public_id": o.report.public_id},
     "/api/v1/members/{public_id}/": lambda o: {"public_id": o.alice.membership.public_id},
     "/api/v1/invitations/{public_id}/revoke/": lambda o: {"public_id": o.invitation.public_id},
+    "/api/v1/campaigns/{public_id}/": lambda o: {"public_id": o.assignment.campaign.public_id},
+    "/api/v1/campaigns/{public_id}/assignments/": lambda o: {
+        "public_id": o.assignment.campaign.public_id
+    },
 }
 # Routes with a parameter that names no organisation data, and why.
 EXEMPT = {
@@ -113,6 +117,7 @@ def org_a_objects(alice, bob, org_a, key_a):
     )
     objects.report  # noqa: B018 - built now, so every request meets a ready report
     objects.invitation  # noqa: B018
+    objects.assignment  # noqa: B018 - org A's campaign, with alice assigned
     return objects
 
 
@@ -155,6 +160,7 @@ def _markers(o: OrgAObjects) -> list[str]:
         str(o.report.public_id),
         str(o.alice.membership.public_id),
         o.org_a.name,
+        str(o.assignment.campaign.public_id),
     ]
 
 
