@@ -114,11 +114,10 @@ class ScenarioDef:
     summary: str
     audiences: tuple[str, ...]
     leaf_titles: dict[str, str] = field(hash=False, compare=False)
-    # Per leaf: the controls that mitigate it, and its plain `step` phrase (if any).
+    # Per leaf: the controls that mitigate it.
     leaf_controls: dict[str, tuple[str, ...]] = field(
         default_factory=dict, hash=False, compare=False
     )
-    leaf_steps: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -215,13 +214,12 @@ def build_questionnaire(content: dict) -> Questionnaire:
     blocks: dict[str, list[BlockedStep]] = {}
     scenarios = []
     for raw_scenario in content.get("scenarios", ()):
-        leaf_titles, leaf_controls, leaf_steps = {}, {}, {}
+        leaf_titles, leaf_controls = {}, {}
         for leaf in _walk_leaves(raw_scenario["tree"]):
             leaf_titles[str(leaf["id"])] = leaf.get("title", "")
             leaf_controls[str(leaf["id"])] = tuple(
                 m["control"] for m in leaf.get("mitigations", ())
             )
-            leaf_steps[str(leaf["id"])] = leaf.get("step", "")
             for mitigation in leaf.get("mitigations", ()):
                 step = BlockedStep(
                     scenario_id=raw_scenario["id"],
@@ -240,7 +238,6 @@ def build_questionnaire(content: dict) -> Questionnaire:
                 audiences=tuple(raw_scenario.get("audiences", ())),
                 leaf_titles=leaf_titles,
                 leaf_controls=leaf_controls,
-                leaf_steps=leaf_steps,
             )
         )
 

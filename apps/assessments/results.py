@@ -229,12 +229,14 @@ def attack_stories(*, assessment, result: dict, questionnaire, answer_map: dict)
     for s in result["scenarios"]:
         scenario_def = questionnaire.scenario(s["id"])
         leaf_controls = scenario_def.leaf_controls if scenario_def else {}
-        leaf_steps = scenario_def.leaf_steps if scenario_def else {}
         preparation, steps = [], []
         for leaf in s["route"]:
             mine = [c for c in leaf_controls.get(leaf["node"], ()) if c in applicable]
             if scenario_def and not mine:
-                preparation.append(leaf_steps.get(leaf["node"]) or leaf["title"])
+                # The attacker's own words for what they do: a node's `step` phrase says
+                # what a protection does against it ("make you harder to pick out"), which
+                # reads as nonsense after "the attackers prepare".
+                preparation.append(leaf["title"])
                 continue
             open_ids = [c for c in leaf["controls"] if c in questionnaire.questions]
             steps.append(

@@ -111,3 +111,13 @@ def test_one_stopper_is_always_from_the_first_plan_steps_when_any_can_be():
     assert [c for c, _ in chosen] == [("A", "B"), ("C", "D"), ("X", "Y", "Z")]
     assert chosen[-1][1] == [1]
     assert [c for c, _ in choose_stoppers(cuts, [{"Q"}])] == cuts[:3]
+
+
+def test_the_preparation_says_what_the_attackers_do_not_what_protects(client_for, alice):
+    # 2026.2 gives every node a `step` phrase for protections ("make you harder to pick
+    # out"); after "the attackers prepare" only the attacker's own step reads true.
+    assessment = _submit_mixed(alice, "high-risk-individuals-2026.2.yaml")
+    story = _story(client_for(alice), assessment)
+    (line,) = re.findall(r"First, the attackers prepare</strong>(.*?)</p>", story, re.S)[:1]
+    assert "pick targets from public activity" in line
+    assert "make you harder to pick out" not in line
