@@ -203,3 +203,15 @@ def invitation_get_by_token(*, token: str, for_update: bool = False) -> Invitati
         raise InvitationUnusable("invalid")
     invitation_check_usable(invitation)
     return invitation
+
+
+def unused_recovery_codes(*, user) -> list[str]:
+    """The person's unused recovery codes (empty if they have none)."""
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.RECOVERY_CODES
+    ).first()
+    if authenticator is None:
+        return []
+    return list(authenticator.wrap().get_unused_codes())

@@ -20,5 +20,13 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    # Ours first: allauth's own path, so set-up ends on the new codes in our style.
+    path("2fa/totp/activate/", views.activate_totp, name="activate_totp"),
+    path("2fa/recovery-codes/new/", views.new_recovery_codes, name="new_recovery_codes"),
+    path(
+        "2fa/recovery-codes/new/download/",
+        views.new_recovery_codes_download,
+        name="new_recovery_codes_download",
+    ),
     path("sign-in-pass/<str:token>/", views.sign_in_pass, name="sign_in_pass"),
 ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 
 from allauth.account.utils import perform_login
+from allauth.mfa.totp.views import ActivateTOTPView as _AllauthActivateTOTPView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -256,3 +259,78 @@ def _invitation_problem(request, reason: str):
         {"heading": heading, "explanation": explanation, "reason": reason},
         status=status,
     )
+
+
+# --- Recovery codes, shown once straight after setting up the authenticator app --------
+
+NEW_CODES_KEY = "portcullis_new_recovery_codes_at"
+NEW_CODES_WINDOW_SECONDS = 15 * 60
+
+
+class ActivateTOTPView(_AllauthActivateTOTPView):
+    """allauth's TOTP set-up, then straight to the new recovery codes in our style.
+
+    allauth sends the person to its recovery-codes page, which (now that they have MFA)
+    asks for the password again; people navigated away and never saw their codes. The
+    set-up itself was already guarded, so the session may show the new codes once,
+    for a short while, until the person says they have stored them.
+    """
+
+    def get_success_url(self) -> str:
+        if self.did_generate_recovery_codes:
+            self.request.session[NEW_CODES_KEY] = time.time()
+            return reverse("accounts:new_recovery_codes")
+        return super().get_success_url()
+
+
+activate_totp = ActivateTOTPView.as_view()
+
+
+def _new_codes_allowed(request) -> bool:
+    started = request.session.get(NEW_CODES_KEY)
+    return bool(started) and time.time() - started < NEW_CODES_WINDOW_SECONDS
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_recovery_codes(request):
+    if not _new_codes_allowed(request):
+        request.session.pop(NEW_CODES_KEY, None)
+        return redirect("mfa_index")
+    codes = selectors.unused_recovery_codes(user=request.user)
+    if not codes:
+        request.session.pop(NEW_CODES_KEY, None)
+        return redirect("mfa_index")
+    error = None
+    if request.method == "POST":
+        if request.POST.get("stored") == "yes":
+            request.session.pop(NEW_CODES_KEY, None)
+            messages.success(request, "Two-factor authentication is on.")
+            return redirect("home")
+        error = "Confirm that you have stored your recovery codes"
+    return render(
+        request,
+        "accounts/new_recovery_codes.html",
+        {"codes": codes, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@never_cache
+@login_required
+def new_recovery_codes_download(request):
+    if not _new_codes_allowed(request):
+        return redirect("mfa_index")
+    codes = selectors.unused_recovery_codes(user=request.user)
+    if not codes:
+        return redirect("mfa_index")
+    text = (
+        "Portcullis recovery codes\n\n"
+        "Each code works once. Use one to sign in if you lose your phone.\n\n"
+        + "\n".join(codes)
+        + "\n"
+    )
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="portcullis-recovery-codes.txt"'
+    return response

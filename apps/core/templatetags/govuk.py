@@ -42,6 +42,10 @@ def govuk_widget(bound_field):
     if bound_field.errors and kind not in ("checkbox", "radio"):
         css += f" {css}--error"
     attrs = {"class": css}
+    if bound_field.label:
+        # A visible label says what to enter; a placeholder as well only repeats it,
+        # disappears as you type and often fails contrast (allauth's forms set them).
+        attrs["placeholder"] = False
     described_by = []
     if bound_field.help_text:
         described_by.append(f"{bound_field.auto_id}-hint")
