@@ -13,7 +13,7 @@ effectiveness on that path.
 Open routes (engine 2) are a second quantity on the same trees: the expected number of
 attack routes that no blocking control (effectiveness >= BLOCKING_EFFECTIVENESS) has
 closed. Blocking controls count as full blocks ``1 − level``; AND multiplies, OR adds,
-except that an OR with a child at 1 that no remaining control can lower is exactly 1.
+except that an OR with a child at 1 that no control short of fully in place can lower is exactly 1.
 The plan closes open routes first (phase 1), then cuts exposure (phase 2).
 
 An answer marked `removes` (level 1) says the attack surface is absent: the steps that
@@ -333,7 +333,10 @@ def evaluate(
     # A pack may say that, whatever the exposure, an unmet baseline never reads below a
     # band (the Electoral Commission's own 2021 failures must not read as "moderate").
     floor = pack.band_floor if critical_gaps else None
-    is_open = [i in applicable and levels[i] < 1.0 for i in range(len(levels))]
+    # "Can lower" is judged on levels alone (any control not fully in place), not on
+    # which controls the plan may still use: otherwise an answer moving from "na" to
+    # "partly" lowers a route and lifts the OR trap at once, raising open routes (1 -> 1.5).
+    is_open = [level < 1.0 for level in levels]
     scenario_results = []
     for sc, (base, route_base) in zip(scenarios, bases, strict=True):
         values, _ = evaluate_nodes(sc, levels, base)

@@ -170,7 +170,7 @@ def route_nodes(sc: CompiledScenario, levels, is_open, route_base=None):
     A group multiplies its base (0 where a step has p0 0 or its surface is removed), the
     blocking factors ``1 - level`` of its controls and its child ORs' values; an OR adds
     its children's values (the expected number of open routes), except that an OR with a
-    child at exactly 1 that no open control (`is_open`, per control) can lower is
+    child at exactly 1 that no control not fully in place (`is_open`) can lower is
     exactly 1: that child alone makes it certain.
     """
     count = len(sc.is_group)
@@ -264,9 +264,7 @@ def _close_routes(scenarios, levels, remaining, weight, ids, states, route_bases
     moves `states` (exposure) along the chosen controls, in place. Returns the steps and
     each scenario's open routes after them."""
     levels = list(levels)
-    is_open = [False] * len(levels)
-    for c in remaining:
-        is_open[c] = True
+    is_open = [level < 1.0 for level in levels]
     blockers = [c for c in remaining if any(c in sc.route_groups for sc in scenarios)]
     steps: list[tuple] = []
     steps_before: list[tuple[int, str, float]] = []  # the last step's scenarios, before it
@@ -389,7 +387,7 @@ def remediation_plan(controls, scenarios, levels, applicable, bases=None, route_
         scenarios, levels, remaining, weight, ids, states, bases, routes_now
     )
     steps += more
-    is_open = [False] * len(levels)
+    is_open = [level < 1.0 for level in levels]
     routes_after = {
         sc.id: route_nodes(sc, levels, is_open, route_bases[k])[0][-1]
         for k, sc in enumerate(scenarios)

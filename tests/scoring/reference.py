@@ -77,7 +77,8 @@ def reference_exposure(tree: dict, levels: Mapping[str, float], removed=frozense
 
 
 def _open_routes(node, levels, remaining, above: set, removed) -> tuple[float, bool]:
-    """(expected open routes, whether a remaining control can lower them), as specified:
+    """(expected open routes, whether a control not fully in place can lower them; judged
+    on levels alone so that raising an answer never raises open routes), as specified:
     blocking mitigations only, each a full block 1 − level, once along a path; AND
     multiplies, OR adds, except an OR with a child at 1 no remaining control can lower."""
     if node["op"] == "or":
@@ -98,7 +99,7 @@ def _open_routes(node, levels, remaining, above: set, removed) -> tuple[float, b
     lowerable = False
     for control in blocking:
         value *= 1.0 - levels.get(control, 0.0)
-        lowerable = lowerable or control in remaining
+        lowerable = lowerable or levels.get(control, 0.0) < 1.0
     for child in ors:
         v, low = _open_routes(child, levels, remaining, above | blocking, removed)
         value *= v

@@ -567,3 +567,15 @@ def test_exposures_with_each_control_is_the_exposure_with_that_control_alone_in_
         assert row == {"s": pytest.approx(alone.scenarios[0].exposure, abs=1e-12)}
     # A: l1 = 0.1, l2 = 0.75: OR = 1 − 0.9 × 0.25 = 0.775; × 0.7 = 0.5425
     assert got["A"]["s"] == pytest.approx(0.5425)
+
+
+def test_an_answer_moving_from_na_to_partly_never_raises_open_routes():
+    # Regression: with "can lower" judged on the controls the plan may still use, A at
+    # "na" made its route a certain one nothing could lower (the OR trap: 1.0), and A at
+    # "partly" lifted the trap (0.5 + 1 = 1.5). "Can lower" is now judged on levels alone.
+    controls = [control("A"), control("B")]
+    tree = OR("r", leaf("l1", A=0.9), leaf("l2", B=0.9))
+    na = score(controls, tree, {"A": "na", "B": "no"}, with_plan=False).scenarios[0]
+    partly = score(controls, tree, {"A": "partly", "B": "no"}, with_plan=False).scenarios[0]
+    assert partly.open_routes <= na.open_routes
+    assert (na.open_routes, partly.open_routes) == (2.0, 1.5)
