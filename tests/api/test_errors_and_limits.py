@@ -181,3 +181,17 @@ def test_every_operation_has_a_description_and_an_example():
             if not has_example:
                 missing.append(f"{method} {path}: example")
     assert not missing, missing
+
+
+def test_a_date_filter_with_any_offset_is_read_in_utc(api, key_a, alice_assessment):
+    # PostgreSQL refuses offsets past +/-15:59: schemathesis sent "-19:00" and got a 500.
+    client = api(key_a)
+    far = client.get("/api/v1/assessments/", {"updated_after": "3403-06-20T16:08:00-19:00"})
+    assert far.status_code == 200
+    assert far.json()["results"] == []
+    past = client.get("/api/v1/assessments/", {"updated_after": "2000-01-01T00:00:00+18:00"})
+    assert [a["id"] for a in past.json()["results"]] == [str(alice_assessment.public_id)]
+    # An instant that leaves the calendar in UTC is a clear 400, not a 500.
+    _is_problem(
+        client.get("/api/v1/assessments/", {"updated_after": "9999-12-31T23:59:00-05:00"}), 400
+    )
