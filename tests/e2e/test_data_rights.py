@@ -39,7 +39,7 @@ def test_a_person_downloads_their_data_then_closes_their_account(
     page.get_by_role("button", name="Download your data").click()
     page.get_by_label("Password").fill(TEST_PASSWORD)  # allauth asks for it again
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Confirm").click()
+        page.get_by_role("button", name="Continue").click()
     with open(download_info.value.path(), encoding="utf-8") as handle:
         data = json.load(handle)
     assert data["account"]["email"] == alice.email
