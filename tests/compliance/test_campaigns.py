@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -85,8 +86,17 @@ def test_the_member_sees_the_assignment_on_the_home_page_and_starting_counts(
     )
     client = client_for(carol)
     home = client.get(reverse("home")).content.decode()
-    assert campaign.name in home
-    assert _due().strftime("%-d %B %Y") in home
+    assert f"Due {_due():%-d %B %Y}" in home
+    # The default name is the pack and the due date: each is said once, not twice.
+    (item,) = re.findall(r"<li[^>]*data-assignment=.*?</li>", home, re.S)
+    assert re.sub(r"<[^>]+>", " ", item).count(f"{_due():%-d %B %Y}") == 2  # text + button
+    assert pack.title in item and campaign.name not in item
+
+    named = services.campaign_launch(
+        actor=bob, pack=pack, due_date=_due(), audience=Audience.STAFF, name="Spring check"
+    )
+    home = client.get(reverse("home")).content.decode()
+    assert "Spring check" in home and named.name == "Spring check"
 
     assignment = Assignment.objects.get(campaign=campaign, user=carol)
     response = client.post(reverse("compliance:assignment_start", args=[assignment.public_id]))
