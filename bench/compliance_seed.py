@@ -85,11 +85,13 @@ def main(members: int) -> None:
         answers = {k: v for k, v in answers.items() if k in keep}
         result = engine.evaluate(compiled, answers, audience, with_plan=True)
         data = engine.result_to_dict(result)
+        exposures = [s["exposure"] for s in data["scenarios"]]
         profiles.append(
             {
                 "answers": answers,
                 "digest": answers_sha256(pack=pack, audience=audience, answers=answers),
                 "result": data,
+                "exposure_mean": sum(exposures) / len(exposures) if exposures else 0.0,
                 "cuts": marginal_cuts(compiled, answers, audience, current=result),
             }
         )
@@ -170,6 +172,8 @@ def main(members: int) -> None:
                 "bands",
                 "plan_length",
                 "control_cuts_recorded",
+                "exposure_mean",
+                "counted",
                 "created_at",
             ],
             (
@@ -189,6 +193,8 @@ def main(members: int) -> None:
                     ),
                     len(profiles[chosen[i]]["result"]["plan"]),
                     True,
+                    profiles[chosen[i]]["exposure_mean"],
+                    True,  # each member's one submitted assessment: the score that counts
                     now,
                 )
                 for i, a in enumerate(submitted)

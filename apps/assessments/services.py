@@ -382,7 +382,7 @@ def assessment_submit(*, actor, assessment: Assessment):
 
     Refused when already submitted or when nothing has been answered.
     """
-    from apps.scoring.services import score_record
+    from apps.scoring.services import score_counted_refresh, score_record
 
     _require_owner(actor=actor, assessment=assessment)
     with transaction.atomic():
@@ -399,6 +399,9 @@ def assessment_submit(*, actor, assessment: Assessment):
         current.updated_at = now
         current.save(update_fields=["status", "submitted_at", "updated_at"])
         score = score_record(assessment=current)
+        # this assessment may now be the one that counts for the person (even when its
+        # answers had been scored before, and score_record wrote nothing)
+        score_counted_refresh(user_ids=[current.user_id])
         audit_record(
             actor=actor,
             action="assessment.submit",

@@ -24,6 +24,8 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 
@@ -207,57 +209,68 @@ def completion_for_user(*, user, filters: Filters | None = None) -> list[dict]:
 
 def _counted_scores(organisation_id: int, filters: Filters) -> QuerySet[Score]:
     """The Score that counts for each person (and pack): the latest score of their latest
-    submitted assessment, or, filtered by a campaign, of the assessment they did for it.
+    submitted assessment (the `Score.counted` marker, kept by the scoring services), or,
+    filtered by a campaign, the latest score of the assessment they did for it.
 
-    Built as subqueries, so callers add one query each, whatever the size."""
+    Unordered, for aggregates and subqueries: callers add one query each, whatever the
+    size."""
+    if filters.campaign is None:
+        scores = Score.objects.filter(counted=True, assessment__organisation_id=organisation_id)
+        if filters.audience:
+            scores = scores.filter(assessment__audience=filters.audience)
+        return scores.order_by()
     submitted = Assessment.objects.filter(
-        organisation_id=organisation_id, status=Assessment.Status.SUBMITTED
+        organisation_id=organisation_id,
+        status=Assessment.Status.SUBMITTED,
+        assignments__campaign=filters.campaign,
     )
     if filters.audience:
         submitted = submitted.filter(audience=filters.audience)
-    if filters.campaign is not None:
-        submitted = submitted.filter(assignments__campaign=filters.campaign)
-    else:
-        newer = Assessment.objects.filter(
-            organisation_id=organisation_id,
-            status=Assessment.Status.SUBMITTED,
-            user_id=OuterRef("user_id"),
-            pack__slug=OuterRef("pack__slug"),
-            submitted_at__gt=OuterRef("submitted_at"),
-        )
-        submitted = submitted.filter(~Exists(newer))
     # "no newer score of the same assessment" as an anti-join: measured on PostgreSQL at
     # 10,000 members, a per-assessment "latest score" subquery ran 30,000 times per query
     newer_score = Score.objects.filter(assessment_id=OuterRef("assessment_id")).filter(
         Q(created_at__gt=OuterRef("created_at"))
         | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
     )
-    return Score.objects.filter(assessment__in=submitted.values("pk")).filter(~Exists(newer_score))
-
-
-def results_rows(*, organisation_id: int, filters: Filters) -> list[tuple]:
-    """(user id, pack slug, bands, exposures, baseline met, audience) per counted result.
-    Internal to compliance (services' snapshots): callers have already scoped the
-    organisation."""
-    return list(
-        _counted_scores(organisation_id, filters).values_list(
-            "assessment__user_id",
-            "assessment__pack__slug",
-            "bands",
-            "exposures",
-            "baseline_met",
-            "assessment__audience",
-        )
+    return (
+        Score.objects.filter(assessment__in=submitted.values("pk"))
+        .filter(~Exists(newer_score))
+        .order_by()
     )
 
 
-def _scenario_titles(slugs) -> dict[str, dict]:
-    """{scenario key: {title, order}} from the newest loaded version of each pack."""
-    from apps.catalogue.models import Scenario
+def snapshot_counts(*, organisation_id: int) -> dict:
+    """What a Snapshot keeps: for everyone ("all") and per audience with results, people
+    submitted, baseline not met and per scenario the people in each band. Internal to
+    compliance (services' snapshots): callers have already scoped the organisation."""
+    counted = _counted_scores(organisation_id, Filters())
+    titles = _scenario_titles(counted)
+    audiences = sorted(set(counted.values_list("assessment__audience", flat=True).distinct()))
+    groups = {"all": counted}
+    groups.update({a: counted.filter(assessment__audience=a) for a in audiences})
+    data = {}
+    for key, scores in groups.items():
+        summary = results_summary(scores, titles)
+        data[key] = {
+            "people": summary["people"],
+            "baseline_not_met": summary["baseline_not_met"],
+            "scenarios": {
+                s["id"]: {b["band"]: b["count"] for b in s["bands"]} for s in summary["scenarios"]
+            },
+        }
+    return data
 
+
+def _scenario_titles(counted: QuerySet[Score]) -> dict[str, dict]:
+    """{scenario key: {title, order, pack}} for every scenario of every version of the
+    packs the counted scores were made with (an older version's key included, so no
+    person's band is left out); titles from the newest version. One query."""
+    from apps.catalogue.models import Pack, Scenario
+
+    slugs = Pack.objects.filter(pk__in=counted.values("pack_id")).values("slug")
     titles: dict[str, dict] = {}
     for key, title, order, slug in (
-        Scenario.objects.filter(pack__slug__in=list(slugs))
+        Scenario.objects.filter(pack__slug__in=slugs)
         .order_by("pack__slug", "-pack__loaded_at", "order")
         .values_list("key", "title", "order", "pack__slug")
     ):
@@ -265,39 +278,49 @@ def _scenario_titles(slugs) -> dict[str, dict]:
     return titles
 
 
-def results_summary(rows: list[tuple], titles: dict[str, dict]) -> dict:
-    """Counts from result rows: people, baseline not met, bands per scenario. No names."""
-    people = {row[0] for row in rows}
-    baseline_not_met = {row[0] for row in rows if not row[4]}
-    bands: dict[str, Counter] = defaultdict(Counter)
-    for _user, _slug, person_bands, *_rest in rows:
-        for scenario, band in (person_bands or {}).items():
-            bands[scenario][band] += 1
+def results_summary(counted: QuerySet[Score], titles: dict[str, dict]) -> dict:
+    """Counts over the counted scores: people, baseline not met, bands per scenario. No
+    names, and no row per person leaves the database: one aggregate query, with a
+    filtered count per scenario and band (`titles` names the scenarios to count)."""
+    counts: dict[str, Count] = {
+        "people": Count("assessment__user_id", distinct=True),
+        "baseline_not_met": Count(
+            "assessment__user_id", distinct=True, filter=Q(baseline_met=False)
+        ),
+    }
+    keys = sorted(titles, key=lambda k: (titles[k].get("order", 999), k))
+    for i, key in enumerate(keys):
+        counts[f"s{i}"] = Count("pk", filter=Q(bands__has_key=key))
+        for band in BAND_ORDER:
+            counts[f"s{i}_{band}"] = Count(
+                "pk", filter=Q(Exact(KeyTextTransform(key, "bands"), band))
+            )
+    totals = counted.aggregate(**counts)
     scenarios = []
-    for key in sorted(bands, key=lambda k: (titles.get(k, {}).get("order", 999), k)):
-        counts = bands[key]
-        total = sum(counts.values())
+    for i, key in enumerate(keys):
+        total = totals[f"s{i}"]
+        if not total:
+            continue
         scenarios.append(
             {
                 "id": key,
-                "title": titles.get(key, {}).get("title", key),
+                "title": titles[key]["title"],
                 "people": total,
                 "bands": [
                     {
                         "band": band,
-                        "count": counts.get(band, 0),
-                        "percent": round(100 * counts.get(band, 0) / total) if total else 0,
+                        "count": totals[f"s{i}_{band}"],
+                        "percent": round(100 * totals[f"s{i}_{band}"] / total),
                     }
                     for band in BAND_ORDER
                 ],
             }
         )
+    people, not_met = totals["people"], totals["baseline_not_met"]
     return {
-        "people": len(people),
-        "baseline_not_met": len(baseline_not_met),
-        "baseline_not_met_percent": round(100 * len(baseline_not_met) / len(people))
-        if people
-        else 0,
+        "people": people,
+        "baseline_not_met": not_met,
+        "baseline_not_met_percent": round(100 * not_met / people) if people else 0,
         "scenarios": scenarios,
     }
 
@@ -346,12 +369,11 @@ def dashboard_for_user(*, user, filters: Filters | None = None) -> dict:
     membership = admin_membership_or_404(user=user)
     filters = filters or Filters()
     k = aggregate_min_people()
-    rows = results_rows(organisation_id=membership.organisation_id, filters=filters)
-    people = len({row[0] for row in rows})
-    results: dict = {"hidden": people < k, "min_people": k}
+    counted = _counted_scores(membership.organisation_id, filters)
+    summary = results_summary(counted, _scenario_titles(counted))
+    results: dict = {"hidden": summary["people"] < k, "min_people": k}
     if not results["hidden"]:
-        titles = _scenario_titles({row[1] for row in rows})
-        results.update(results_summary(rows, titles))
+        results.update(summary)
         trend = _trend(membership.organisation_id, filters, k)
         for scenario in results["scenarios"]:
             scenario["trend"] = [
@@ -393,22 +415,21 @@ def organisation_plan_for_user(*, user, filters: Filters | None = None, limit: i
     filters = filters or Filters()
     k = aggregate_min_people()
     counted = _counted_scores(membership.organisation_id, filters)
-    exposure_rows = list(
-        counted.values_list("assessment__user_id", "assessment__pack__slug", "exposures")
-    )
-    people = len({row[0] for row in exposure_rows})
+    people = counted.aggregate(people=Count("assessment__user_id", distinct=True))["people"]
     if people < k:
         return {"hidden": True, "min_people": k, "packs": []}
     per_pack_people: Counter = Counter()
     per_pack_exposure: dict[str, float] = defaultdict(float)
-    for _user, slug, exposures in exposure_rows:
-        values = list((exposures or {}).values())
-        per_pack_people[slug] += 1
-        per_pack_exposure[slug] += sum(values) / len(values) if values else 0.0
+    for row in counted.values("pack__slug").annotate(
+        people=Count("pk"), exposure=Sum("exposure_mean")
+    ):
+        per_pack_people[row["pack__slug"]] += row["people"]
+        per_pack_exposure[row["pack__slug"]] += row["exposure"] or 0.0
     grouped = (
         ScoreControlCut.objects.filter(score__in=counted, cut__gt=0)
         .values("score__pack__slug", "control_key")
         .annotate(people=Count("id"), cut=Sum("cut"), weight=Max("weight"), effort=Max("effort"))
+        .order_by()
     )
     steps_by_pack: dict[str, list[dict]] = defaultdict(list)
     for row in grouped:

@@ -288,20 +288,7 @@ def export_record(*, actor, organisation, kind: str, fmt: str, filters: dict, ro
 def snapshot_take(*, organisation) -> Snapshot:
     """Counts of the organisation's standing now, for everyone ("all") and per audience:
     people submitted, baseline not met, and per scenario the people in each band."""
-    counted = selectors.results_rows(organisation_id=organisation.pk, filters=selectors.Filters())
-    groups: dict[str, list] = {"all": counted}
-    for row in counted:
-        groups.setdefault(row[5], []).append(row)
-    data = {}
-    for key, rows in groups.items():
-        summary = selectors.results_summary(rows, {})
-        data[key] = {
-            "people": summary["people"],
-            "baseline_not_met": summary["baseline_not_met"],
-            "scenarios": {
-                s["id"]: {b["band"]: b["count"] for b in s["bands"]} for s in summary["scenarios"]
-            },
-        }
+    data = selectors.snapshot_counts(organisation_id=organisation.pk)
     return Snapshot.objects.create(organisation=organisation, data=data)
 
 

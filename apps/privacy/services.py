@@ -27,6 +27,7 @@ from apps.audit.services import audit_purge_before, audit_record
 from apps.privacy.selectors import personal_data_for_user
 from apps.reports.models import RemediationReport
 from apps.reports.services import report_files_delete
+from apps.scoring.services import score_counted_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ def _delete_assessments(assessments) -> dict:
     # take answers and scores with them).
     RemediationReport.objects.filter(assessment__in=assessments).delete()
     Assessment.objects.filter(pk__in=[a.pk for a in assessments]).delete()
+    # an older submitted assessment of the same people may count for them now
+    score_counted_refresh(user_ids={a.user_id for a in assessments})
     transaction.on_commit(lambda: report_files_delete(files))
     counts["report_files"] = len(files)
     return counts

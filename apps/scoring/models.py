@@ -37,6 +37,15 @@ class Score(models.Model):
     # True once this score's per-control marginal cuts (ScoreControlCut) are stored; rows
     # written before they existed are filled in by compliance's scheduled round.
     control_cuts_recorded = models.BooleanField(default=False)
+    # The mean of `exposures` (0..1): what the organisation plan averages, without
+    # fetching and parsing every person's JSON.
+    exposure_mean = models.FloatField(default=0.0)
+    # True on the one score that counts for its person in the organisation's results: the
+    # latest score of their latest submitted assessment of this pack (by slug) in that
+    # organisation. Denormalised so the dashboard filters on it instead of picking "the
+    # latest per person" at read time; `scoring.services.score_counted_refresh` keeps it,
+    # in the same transaction as every write that can move it.
+    counted = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -47,7 +56,14 @@ class Score(models.Model):
                 name="scoring_score_one_per_answers_and_engine",
             )
         ]
-        indexes = [models.Index(fields=["assessment", "-created_at"], name="scoring_latest")]
+        indexes = [
+            models.Index(fields=["assessment", "-created_at"], name="scoring_latest"),
+            models.Index(
+                fields=["assessment"],
+                condition=models.Q(counted=True),
+                name="scoring_counted",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Score {self.public_id} ({self.pack_id}, engine {self.engine_version})"

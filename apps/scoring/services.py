@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from apps.assessments.models import Answer
+from apps.assessments.models import Answer, Assessment
 from apps.scoring import engine
 from apps.scoring.marginal import marginal_cuts
 from apps.scoring.models import Score, ScoreControlCut
@@ -18,6 +20,7 @@ BULK_BATCH_SIZE = 500
 
 def _score_row(*, assessment, digest: str, result: engine.ScoreResult) -> Score:
     data = engine.result_to_dict(result)
+    exposures = [s["exposure"] for s in data["scenarios"]]
     return Score(
         assessment=assessment,
         pack_id=assessment.pack_id,
@@ -29,6 +32,7 @@ def _score_row(*, assessment, digest: str, result: engine.ScoreResult) -> Score:
         bands={s["id"]: s["band"] for s in data["scenarios"]},
         plan_length=len(data["plan"]),
         control_cuts_recorded=True,
+        exposure_mean=sum(exposures) / len(exposures) if exposures else 0.0,
     )
 
 
@@ -66,10 +70,61 @@ def score_record(*, assessment) -> Score:
         with transaction.atomic():
             row.save()
             ScoreControlCut.objects.bulk_create(_cut_rows(row.pk, cuts))
+            score_counted_refresh(user_ids=[assessment.user_id])
     except IntegrityError:
         # Recorded concurrently (two submits, a retried task): that row is this score.
         return Score.objects.get(**lookup)
     return row
+
+
+def counted_scores_of(users) -> QuerySet[Score]:
+    """The scores that count for these users (a queryset of users, or of their ids): per
+    organisation, person and pack slug, the latest score of the latest submitted
+    assessment (ties broken by key, so exactly one counts). The definition that
+    `Score.counted` caches; the 0003 migration spells the same query."""
+    newer_assessment = Assessment.objects.filter(
+        organisation_id=OuterRef("organisation_id"),
+        user_id=OuterRef("user_id"),
+        pack__slug=OuterRef("pack__slug"),
+        status=Assessment.Status.SUBMITTED,
+    ).filter(
+        Q(submitted_at__gt=OuterRef("submitted_at"))
+        | Q(submitted_at=OuterRef("submitted_at"), pk__gt=OuterRef("pk"))
+    )
+    latest_assessments = Assessment.objects.filter(
+        user_id__in=users, status=Assessment.Status.SUBMITTED
+    ).filter(~Exists(newer_assessment))
+    newer_score = Score.objects.filter(assessment_id=OuterRef("assessment_id")).filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    return Score.objects.filter(assessment__in=latest_assessments).filter(~Exists(newer_score))
+
+
+def score_counted_refresh(*, user_ids) -> None:
+    """Set `Score.counted` right for these people, from the definition in
+    `counted_scores_of`. Call it inside the transaction of every write that can change
+    which score counts: a score recorded, an assessment submitted, assessments deleted.
+
+    Concurrent refreshes for the same person queue on a lock of their user row (each
+    statement then reads what the other committed), so the marker cannot end up on two
+    scores or on none. Four queries whatever the number of people."""
+    user_ids = sorted({pk for pk in user_ids if pk is not None})
+    if not user_ids:
+        return
+    with transaction.atomic():
+        list(
+            get_user_model()
+            .objects.select_for_update()
+            .filter(pk__in=user_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        target = list(counted_scores_of(user_ids).values_list("pk", flat=True))
+        Score.objects.filter(assessment__user_id__in=user_ids, counted=True).exclude(
+            pk__in=target
+        ).update(counted=False)
+        Score.objects.filter(pk__in=target, counted=False).update(counted=True)
 
 
 def _answers_and_digests(assessments: list) -> tuple[dict[int, dict[str, str]], dict[int, str]]:
@@ -122,6 +177,7 @@ def _record_missing(assessments: list, answers, digests) -> int:
         ScoreControlCut.objects.bulk_create(
             cut_rows, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True
         )
+        score_counted_refresh(user_ids={row.assessment.user_id for row in rows})
     return len(rows)
 
 
