@@ -7,6 +7,7 @@ sync workers) and measures over loopback, in alternating batches:
 - a trivial authenticated view (the baseline),
 - the dashboard page /organisation/ (completion, distributions, trend, plan),
 - the organisation plan alone (its selector behind a bench-only URL, as JSON),
+- the first page of the people list /organisation/people/ (status and bands per person),
 then stops gunicorn and drops the database.
 """
 
@@ -41,6 +42,7 @@ WORKER_CLASS = "sync"
 REQUESTS = 100  # per measurement
 ROUNDS = 5
 TARGET_P95_MS = 250
+MEASURED = ("trivial", "dashboard", "plan", "people")
 
 
 class Admin:
@@ -58,21 +60,22 @@ class Admin:
     async def plan(self):
         return await self.client.get("/bench/organisation-plan/")
 
+    async def people(self):
+        return await self.client.get("/organisation/people/")
+
 
 async def _drive(base: str, cookie: str) -> dict:
     admin = Admin(base, cookie)
     try:
-        for name in ("trivial", "dashboard", "plan"):
+        for name in MEASURED:
             response = await getattr(admin, name)()
             if response.status_code != 200:
                 raise RuntimeError(f"{name} answered {response.status_code}")
         page = (await admin.dashboard()).text
         if "portcullis-distribution" not in page:
             raise RuntimeError("the dashboard shows no distribution")
-        await _measure_interleaved([admin], ("trivial", "dashboard", "plan"), 5, 1)
-        return await _measure_interleaved(
-            [admin], ("trivial", "dashboard", "plan"), REQUESTS // ROUNDS, ROUNDS
-        )
+        await _measure_interleaved([admin], MEASURED, 5, 1)
+        return await _measure_interleaved([admin], MEASURED, REQUESTS // ROUNDS, ROUNDS)
     finally:
         await admin.client.aclose()
 
@@ -153,6 +156,7 @@ def _report(r: dict, seed: dict, rss: float, seed_seconds: float) -> str:
         row("trivial authenticated view", base),
         row("dashboard page /organisation/", r["dashboard"]),
         row("organisation plan (selector, JSON)", r["plan"]),
+        row("people list, first page /organisation/people/", r["people"]),
         "",
         f"Peak resident memory of one worker: {rss:.0f} MB.",
         "",

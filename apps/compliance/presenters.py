@@ -34,9 +34,11 @@ def dashboard_context(*, user, filters) -> dict:
     }
 
 
-def members_context(*, user, filters) -> dict:
+def members_context(*, user, filters, page=1) -> dict:
+    found = selectors.member_status_page_for_user(user=user, filters=filters, page=page)
     return {
-        "members": selectors.member_status_list_for_user(user=user, filters=filters),
+        "members": found["rows"],
+        "page": found["page"],
         "filter": _filter_choices(user=user, filters=filters),
     }
 

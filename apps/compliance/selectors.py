@@ -23,6 +23,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.lookups import Exact
@@ -495,24 +496,38 @@ def _control_titles(steps_by_pack) -> dict:
 # --- people -------------------------------------------------------------------------------------
 
 
-def member_status_list_for_user(*, user, filters: Filters | None = None) -> list[dict]:
-    """Current, active members of the requester's organisation (the filtered audience;
-    with a campaign, those assigned to it): per person their assignment status and due
-    date and, once submitted, the band per scenario of the result that counts. A fixed
-    number of queries."""
-    membership = admin_membership_or_404(user=user)
-    filters = filters or Filters()
-    today = timezone.localdate()
+MEMBERS_PER_PAGE = 100
+
+
+def _members_of(membership, filters: Filters) -> QuerySet[Membership]:
+    """Current, active members (of the audience filtered; with a campaign, those assigned
+    to it), in the order the list shows them."""
     members = Membership.objects.filter(
         organisation_id=membership.organisation_id, user__is_active=True
     ).select_related("user")
     if filters.audience:
         members = members.filter(audience=filters.audience)
-    members = list(members.order_by("user__full_name", "user__email"))
+    if filters.campaign is not None:
+        members = members.filter(
+            Exists(
+                Assignment.objects.filter(campaign=filters.campaign, user_id=OuterRef("user_id"))
+            )
+        )
+    return members.order_by("user__full_name", "user__email", "pk")
+
+
+def _member_rows(membership, filters: Filters, members: list[Membership], *, whole: bool):
+    """The rows of `members`: two queries, for their assignments and their counted
+    results (`whole`: the members are all of `_members_of`, so no list of ids is sent)."""
+    today = timezone.localdate()
     user_ids = [m.user_id for m in members]
     assignments = Assignment.objects.filter(
-        campaign__organisation_id=membership.organisation_id, user_id__in=user_ids
+        campaign__organisation_id=membership.organisation_id
     ).select_related("campaign", "assessment")
+    counted = _counted_scores(membership.organisation_id, filters)
+    if not whole:
+        assignments = assignments.filter(user_id__in=user_ids)
+        counted = counted.filter(assessment__user_id__in=user_ids)
     if filters.campaign is not None:
         assignments = assignments.filter(campaign=filters.campaign)
     latest_assignment: dict[int, Assignment] = {}
@@ -520,17 +535,13 @@ def member_status_list_for_user(*, user, filters: Filters | None = None) -> list
         latest_assignment.setdefault(assignment.user_id, assignment)
     bands: dict[int, dict] = defaultdict(dict)
     latest_submitted: dict[int, str] = {}
-    for user_id, person_bands, assessment_id in (
-        _counted_scores(membership.organisation_id, filters)
-        .order_by("assessment__submitted_at")
-        .values_list("assessment__user_id", "bands", "assessment__public_id")
-    ):
+    for user_id, person_bands, assessment_id in counted.order_by(
+        "assessment__submitted_at"
+    ).values_list("assessment__user_id", "bands", "assessment__public_id"):
         bands[user_id].update(person_bands or {})
         latest_submitted[user_id] = str(assessment_id)
     rows = []
     for member in members:
-        if filters.campaign is not None and member.user_id not in latest_assignment:
-            continue
         assignment = latest_assignment.get(member.user_id)
         status = ""
         if assignment is not None:
@@ -556,6 +567,31 @@ def member_status_list_for_user(*, user, filters: Filters | None = None) -> list
             }
         )
     return rows
+
+
+def member_status_list_for_user(*, user, filters: Filters | None = None) -> list[dict]:
+    """Current, active members of the requester's organisation (the filtered audience;
+    with a campaign, those assigned to it): per person their assignment status and due
+    date and, once submitted, the band per scenario of the result that counts. All of
+    them (the export); the page shows `member_status_page_for_user`. A fixed number of
+    queries."""
+    membership = admin_membership_or_404(user=user)
+    filters = filters or Filters()
+    members = list(_members_of(membership, filters))
+    return _member_rows(membership, filters, members, whole=True)
+
+
+def member_status_page_for_user(
+    *, user, filters: Filters | None = None, page=1, per_page: int = MEMBERS_PER_PAGE
+) -> dict:
+    """One page of `member_status_list_for_user` (an out-of-range or malformed page number
+    gives the nearest page): `rows`, and `page`, a Django Page for the navigation. Five
+    queries whatever the organisation's size; nothing is fetched for other pages."""
+    membership = admin_membership_or_404(user=user)
+    filters = filters or Filters()
+    found = Paginator(_members_of(membership, filters), per_page).get_page(page)
+    rows = _member_rows(membership, filters, list(found.object_list), whole=False)
+    return {"rows": rows, "page": found}
 
 
 def member_get_for_admin(*, user, public_id) -> Membership:

@@ -80,7 +80,9 @@ def members(request):
     """Members with their status, due date and band per scenario."""
     selectors.admin_membership_or_404(user=request.user)
     filters, error = _filters(request)
-    context = presenters.members_context(user=request.user, filters=filters)
+    context = presenters.members_context(
+        user=request.user, filters=filters, page=request.GET.get("page")
+    )
     context["filter_error"] = error
     return render(request, "compliance/members.html", context, status=400 if error else 200)
 

@@ -171,6 +171,30 @@ def test_dashboard_selectors_run_the_same_queries_for_10_and_1000_members(bob, o
     assert small == large
 
 
+def test_the_people_page_shows_a_page_at_a_time_in_the_same_queries(client_for, bob, org_a, pack):
+    def page(number):
+        with CaptureQueriesContext(connection) as ctx:
+            found = selectors.member_status_page_for_user(user=bob, page=number, per_page=50)
+        return found, len(ctx.captured_queries)
+
+    people(org_a, 10, pack, ALL_NO)
+    _, small = page(1)
+    people(org_a, 100, pack, TWO_STEP_ONLY)
+    first, large = page(1)
+    last, _ = page(3)
+
+    assert small == large
+    assert (first["page"].number, first["page"].paginator.count) == (1, 111)  # and bob
+    assert len(first["rows"]) == 50 and len(last["rows"]) == 11
+    everyone = selectors.member_status_list_for_user(user=bob)
+    assert [r["email"] for r in everyone[100:]] == [r["email"] for r in last["rows"]]
+    assert last["rows"] == everyone[100:]  # the same row, band and link as in the export
+
+    html = client_for(bob).get(reverse("compliance:members"), {"page": "2"}).content.decode()
+    assert "Page 2 of 2 (111 people)" in html
+    assert everyone[100]["email"] in html and everyone[0]["email"] not in html
+
+
 @pytest.mark.parametrize(
     "name", ["compliance:dashboard", "compliance:members", "compliance:campaign_new"]
 )
