@@ -57,6 +57,25 @@ def answers_for_assessment(*, assessment) -> dict[str, StoredAnswer]:
     }
 
 
+def stored_answer_states(*, assessment) -> dict[str, tuple[str, bool]]:
+    """control id -> (answer key, carried over from last time) for every stored answer of
+    `assessment`, in one query and without the notes (which are encrypted: opening them
+    is the cost of a bulk write that never shows them)."""
+    rows = Answer.objects.filter(assessment_id=assessment.pk).values_list(
+        "control_key", "answer_key", "from_last_time"
+    )
+    return {control_key: (answer_key, carried) for control_key, answer_key, carried in rows}
+
+
+def disputes_for_assessment(*, assessment) -> dict[str, tuple]:
+    """control id -> (disputed at, reason) for each confirmation of `assessment` that the
+    person disputed, in one query (the undisputed ones, usually all, are not loaded)."""
+    rows = AnswerVerification.objects.filter(
+        assessment_id=assessment.pk, disputed_at__isnull=False
+    ).values_list("control_key", "disputed_at", "dispute_reason")
+    return {control_key: (disputed_at, reason) for control_key, disputed_at, reason in rows}
+
+
 def verification_map(*, assessment, control_keys=None) -> dict[str, AnswerVerification]:
     """The IT team's confirmations for this assessment (or these questions of it), by
     control id, in one query."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,7 +26,8 @@ from apps.assessments.questionnaire import questionnaire_for
 from apps.assessments.selectors import (
     answer_keys,
     answers_for_assessment,
-    verification_map,
+    disputes_for_assessment,
+    stored_answer_states,
     visible_control_ids,
 )
 from apps.assessments.services import (
@@ -41,6 +42,7 @@ from apps.assessments.services import (
     refuse_overwriting_verified,
 )
 from apps.audit.services import audit_record
+from apps.core.upsert import upsert_rows
 
 MAX_ENTRIES = 200
 REFERENCE_MAX_LENGTH = 500
@@ -123,6 +125,39 @@ def _require_same_organisation(*, actor, assessment: Assessment) -> None:
         raise Http404("No such assessment.")
 
 
+_VERIFICATION_FIELDS = (
+    "assessment",
+    "control_key",
+    "answer_key",
+    "source",
+    "source_name",
+    "api_key_public_id",
+    "evidence_reference",
+    "evidence_observed_at",
+    "verified_at",
+    "disputed_at",
+    "dispute_reason",
+)
+
+
+def _upsert_verifications(rows: list[AnswerVerification]) -> None:
+    """Insert or replace the confirmation of each (assessment, question) in one statement
+    (apps.core.upsert), for the reason `_upsert` does: building the ORM's statement cost
+    more than running it. Values go through each field's own conversion, so the evidence
+    and the dispute are sealed (EncryptedTextField) exactly as the ORM would."""
+    fields = [AnswerVerification._meta.get_field(name) for name in _VERIFICATION_FIELDS]
+    upsert_rows(
+        model=AnswerVerification,
+        fields=_VERIFICATION_FIELDS,
+        rows=[
+            tuple(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields)
+            for row in rows
+        ],
+        conflict=["assessment", "control_key"],
+        update=[name for name in _VERIFICATION_FIELDS if name not in ("assessment", "control_key")],
+    )
+
+
 def answers_write_verified(
     *, actor, assessment: Assessment, entries: list[AnswerEntry]
 ) -> BulkWriteResult:
@@ -138,44 +173,55 @@ def answers_write_verified(
     now = timezone.now()
     with transaction.atomic():
         _lock_for_answers(assessment=assessment, section_id=assessment.last_section_key, now=now)
-        stored = answers_for_assessment(assessment=assessment)
-        before = answer_keys(stored)
-        existing = verification_map(assessment=assessment)
+        # Answers and confirmations without their encrypted text (notes, evidence): this
+        # write neither shows nor changes it, and opening 40 sealed values cost more than
+        # the queries.
+        stored = stored_answer_states(assessment=assessment)
+        before = {control_key: answer_key for control_key, (answer_key, _) in stored.items()}
+        disputes = disputes_for_assessment(assessment=assessment)
         skipped: dict[str, str] = {}
         accepted: list[AnswerEntry] = []
         for entry in entries:
-            verification = existing.get(entry.control_key)
-            if (
-                verification is not None
-                and verification.is_disputed
-                and entry.answer_key != before.get(entry.control_key)
-            ):
+            dispute = disputes.get(entry.control_key)
+            if dispute is not None and entry.answer_key != before.get(entry.control_key):
+                disputed_at, reason = dispute
                 skipped[entry.control_key] = (
                     "The person disputed this answer on "
-                    f"{timezone.localtime(verification.disputed_at):%d %B %Y}: "
-                    f"{verification.dispute_reason}"
+                    f"{timezone.localtime(disputed_at):%d %B %Y}: {reason}"
                 )
                 continue
             accepted.append(entry)
         after = {**before, **{e.control_key: e.answer_key for e in accepted}}
         _check_visible(assessment=assessment, after=after, keys=[e.control_key for e in accepted])
-        if accepted:
+        # Only answers that change (or confirm one carried over from last time) are
+        # written, as when the person saves a section: a nightly sync that confirms the
+        # same facts again renews the confirmations below, not the answers.
+        changed = [
+            e
+            for e in accepted
+            if e.control_key not in stored
+            or stored[e.control_key][0] != e.answer_key
+            or stored[e.control_key][1]
+        ]
+        if changed:
             _upsert(
                 [
                     Answer(
                         assessment=assessment,
                         control_key=e.control_key,
                         answer_key=e.answer_key,
-                        note=stored[e.control_key].note if e.control_key in stored else "",
+                        note="",  # a new row has no note; a stored one keeps its own
                         updated_at=now,
                     )
-                    for e in accepted
-                ]
+                    for e in changed
+                ],
+                keep_notes=True,
             )
-            AnswerVerification.objects.bulk_create(
+        if accepted:
+            _upsert_verifications(
                 [
                     AnswerVerification(
-                        assessment=assessment,
+                        assessment_id=assessment.pk,
                         control_key=e.control_key,
                         answer_key=e.answer_key,
                         source="api",
@@ -188,25 +234,13 @@ def answers_write_verified(
                         dispute_reason="",
                     )
                     for e in accepted
-                ],
-                update_conflicts=True,
-                unique_fields=["assessment", "control_key"],
-                update_fields=[
-                    "answer_key",
-                    "source",
-                    "source_name",
-                    "api_key_public_id",
-                    "evidence_reference",
-                    "evidence_observed_at",
-                    "verified_at",
-                    "disputed_at",
-                    "dispute_reason",
-                ],
+                ]
             )
         audit_record(
             actor=actor,
             action="answers.verified",
-            organisation=assessment.organisation,
+            # The key's own organisation, already loaded (the same one, checked above).
+            organisation=key.organisation,
             subject=assessment.user,
             obj=assessment,
             detail={

@@ -126,6 +126,10 @@ def test_keys_cannot_write_to_a_submitted_assessment(api, key_a, alice, confirme
     response = _push(api(key_a), confirmed, [{"control": "T-ACC-02", "answer": "yes"}])
     assert response.status_code == 409
     assert response["Content-Type"] == "application/problem+json"
+    # The refused write leaves no answer behind, and its refusal is on record.
+    assert not Answer.objects.filter(control_key="T-ACC-02").exists()
+    event = AuditEvent.objects.filter(action="api.request").latest("occurred_at")
+    assert (event.outcome, event.detail["status"]) == ("denied", 409)
 
 
 def test_keys_never_see_the_persons_notes(api, key_a, alice, alice_assessment):
@@ -157,3 +161,73 @@ def test_a_person_writes_their_own_answers_in_bulk(api_session, alice, alice_ass
     answer = Answer.objects.get()
     assert (answer.answer_key, answer.note) == ("no", "check")
     assert not AnswerVerification.objects.exists()
+
+
+def test_a_keys_push_keeps_the_persons_note_and_renews_the_evidence(
+    api, key_a, alice, alice_assessment
+):
+    answer_save(
+        actor=alice,
+        assessment=alice_assessment,
+        control_key="T-ACC-01",
+        answer_key="no",
+        note="Only on my work account",
+    )
+    first = _push(
+        api(key_a),
+        alice_assessment,
+        [{"control": "T-ACC-01", "answer": "yes", "evidence": {"reference": "entra:1"}}],
+    )
+    assert first.status_code == 200, first.json()
+    answer = Answer.objects.get(control_key="T-ACC-01")
+    assert (answer.answer_key, answer.note) == ("yes", "Only on my work account")
+    confirmed_at = AnswerVerification.objects.get().verified_at
+
+    # The nightly sync confirms the same answer again with newer evidence.
+    again = _push(
+        api(key_a),
+        alice_assessment,
+        [{"control": "T-ACC-01", "answer": "yes", "evidence": {"reference": "entra:2"}}],
+    )
+    assert again.json() == {"saved": ["T-ACC-01"], "skipped": {}}
+    verification = AnswerVerification.objects.get()
+    assert verification.evidence_reference == "entra:2"
+    assert verification.verified_at > confirmed_at
+    assert Answer.objects.get(control_key="T-ACC-01").note == "Only on my work account"
+
+
+def test_a_bulk_push_costs_the_same_queries_for_one_answer_or_eighty(api, key_a, alice):
+    from apps.assessments.services import assessment_start
+    from apps.catalogue.services import pack_load_data
+    from tests.assessments.conftest import large_pack_data
+
+    pack = pack_load_data(large_pack_data(extra_controls=150)).pack
+    assessment = assessment_start(actor=alice, pack=pack)
+    controls = [f"X-AA{'ABCD'[n // 100]}-{n % 100:02d}" for n in range(150)]
+    client = api(key_a)
+
+    def push(keys, answer):
+        entries = [
+            {"control": k, "answer": answer, "evidence": {"reference": f"mdm:{k}"}} for k in keys
+        ]
+        response = _push(client, assessment, entries)
+        assert response.status_code == 200, response.json()
+        return response
+
+    push(controls[:1], "no")  # warm the caches (questionnaire, compiled pack)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        push(controls[1:2], "yes")
+    # 80 rows fit one statement on SQLite too (its 999 bound parameters); on PostgreSQL a
+    # whole 200-answer push does.
+    with CaptureQueriesContext(connection) as many:
+        push(controls[:80], "yes")
+    assert len(many) == len(one)
+    assert Answer.objects.filter(assessment=assessment, answer_key="yes").count() == 80
+    assert AnswerVerification.objects.filter(assessment=assessment).count() == 80
+    # Beyond that, the rows are split, and all of them land.
+    push(controls, "yes")
+    assert Answer.objects.filter(assessment=assessment, answer_key="yes").count() == 150
+    assert AnswerVerification.objects.filter(assessment=assessment).count() == 150
