@@ -33,5 +33,7 @@ urlpatterns = [
 ]
 
 # RFC 9457 problem details for /api/ paths; the site's own pages elsewhere.
+handler400 = "apps.api.problems.api_bad_request"
+handler403 = "apps.api.problems.api_permission_denied"
 handler404 = "apps.api.problems.api_not_found"
 handler500 = "apps.api.problems.api_server_error"

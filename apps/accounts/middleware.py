@@ -7,10 +7,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from apps.accounts.selectors import user_has_mfa, user_requires_mfa
+from apps.core.problems import answers_with_problems, problem_response
 
 SESSION_STARTED_KEY = "portcullis_session_started"
 SESSION_LAST_SEEN_KEY = "portcullis_last_seen"
@@ -57,8 +58,8 @@ class SessionLifetimeMiddleware:
         login_url = reverse("account_login")
         if request.method == "GET":
             login_url = f"{login_url}?{urlencode({'next': request.get_full_path()})}"
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": "Your session has ended. Sign in again."}, status=401)
+        if answers_with_problems(request):
+            return problem_response(request, 401, "Your session has ended. Sign in again.")
         return _redirect(request, login_url)
 
 
@@ -103,10 +104,9 @@ class MFARequiredMiddleware:
 
     def _send_to_enrolment(self, request) -> HttpResponse:
         enrol_url = reverse("mfa_index")
-        if request.path.startswith("/api/"):
-            return JsonResponse(
-                {"detail": "Set up two-factor authentication before using the service."},
-                status=403,
+        if answers_with_problems(request):
+            return problem_response(
+                request, 403, "Set up two-factor authentication before using the service."
             )
         return _redirect(request, enrol_url)
 

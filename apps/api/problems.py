@@ -9,54 +9,18 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
 from apps.assessments.services import AssessmentError, InvalidAnswers
+from apps.core.problems import (
+    PROBLEM_CONTENT_TYPE,
+    answers_with_problems,
+    problem,
+    problem_response,
+)
 from apps.reports.services import ReportError
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-TYPE_BASE = "https://portcullis.invalid/problems/"  # documented in docs/API.md
-
-TITLES = {
-    400: "Your request could not be used",
-    401: "Authentication needed",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    409: "Conflict with the current state",
-    413: "Request too large",
-    415: "Unsupported media type",
-    429: "Too many requests",
-    500: "Server error",
-}
-TYPES = {
-    400: "invalid-request",
-    401: "not-authenticated",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    406: "not-acceptable",
-    409: "conflict",
-    415: "unsupported-media-type",
-    429: "throttled",
-    500: "server-error",
-}
-
-
-def problem(status_code: int, detail: str, *, instance: str = "", errors=None) -> dict:
-    body = {
-        "type": TYPE_BASE + TYPES.get(status_code, "error"),
-        "title": TITLES.get(status_code, "Error"),
-        "status": status_code,
-        "detail": detail,
-        "instance": instance,
-    }
-    if errors:
-        body["errors"] = errors
-    return body
 
 
 def _flatten(detail):
@@ -120,19 +84,9 @@ def problem_exception_handler(exc, context):
     return response
 
 
-def problem_response(request, status_code: int, detail: str) -> JsonResponse:
-    response = JsonResponse(
-        problem(status_code, detail, instance=request.get_full_path()),
-        status=status_code,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def api_not_found(request, exception=None):
     """handler404 for /api/ paths; other paths get the site's page."""
-    if request.path.startswith("/api/"):
+    if answers_with_problems(request):
         return problem_response(request, status.HTTP_404_NOT_FOUND, "Not found.")
     from django.views.defaults import page_not_found
 
@@ -141,10 +95,29 @@ def api_not_found(request, exception=None):
 
 def api_server_error(request):
     """handler500: a problem for /api/ paths (never a traceback), the site's page elsewhere."""
-    if request.path.startswith("/api/"):
+    if answers_with_problems(request):
         return problem_response(
             request, status.HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong on our side."
         )
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+def api_bad_request(request, exception=None):
+    """handler400 (a malformed or oversized request Django refused before any view)."""
+    if answers_with_problems(request):
+        return problem_response(request, status.HTTP_400_BAD_REQUEST, "Bad request.")
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def api_permission_denied(request, exception=None):
+    """handler403 for a refusal raised outside DRF's own handling (DRF answers its own)."""
+    if answers_with_problems(request):
+        detail = str(exception) if exception is not None and str(exception) else "Not allowed."
+        return problem_response(request, status.HTTP_403_FORBIDDEN, detail)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)

@@ -195,3 +195,56 @@ def test_a_date_filter_with_any_offset_is_read_in_utc(api, key_a, alice_assessme
     _is_problem(
         client.get("/api/v1/assessments/", {"updated_after": "9999-12-31T23:59:00-05:00"}), 400
     )
+
+
+def test_a_session_that_ended_is_refused_with_a_problem(api_session, alice):
+    import time
+
+    from django.contrib.sessions.models import Session
+
+    from apps.accounts.middleware import SESSION_LAST_SEEN_KEY
+
+    client = api_session(alice)
+    session = client.session
+    session[SESSION_LAST_SEEN_KEY] = int(time.time()) - 2 * settings.SESSION_IDLE_TIMEOUT
+    session.save()
+
+    body = _is_problem(client.get("/api/v1/assessments/"), 401)
+    assert "session has ended" in body["detail"]
+    assert body["instance"] == "/api/v1/assessments/"
+    assert not Session.objects.filter(session_key=session.session_key).exists()
+
+
+def test_a_person_who_must_set_up_mfa_is_refused_with_a_problem(client, org_a):
+    from apps.accounts.models import Membership
+    from tests.factories import MembershipFactory, UserFactory
+
+    admin = UserFactory(email="newadmin@example.org", with_mfa=False)
+    MembershipFactory(user=admin, organisation=org_a, role=Membership.Role.ORG_ADMIN)
+    client.force_login(admin)
+
+    body = _is_problem(client.get("/api/v1/assessments/"), 403)
+    assert "two-factor" in body["detail"]
+    _is_problem(client.get("/api/schema/"), 403)
+    # The documentation viewers are pages: sent to enrolment, as every other page is.
+    viewer = client.get("/api/schema/swagger-ui/")
+    assert viewer.status_code == 302
+    assert viewer["Location"] == "/accounts/2fa/"
+
+
+def test_a_request_django_refuses_before_any_view_is_a_problem_too(api, key_a):
+    # A Host header outside ALLOWED_HOSTS is refused before routing (handler400).
+    _is_problem(api(key_a).get("/api/v1/assessments/", HTTP_HOST="evil.example"), 400)
+    page = Client().get("/", HTTP_HOST="evil.example")
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
+    # And a PermissionDenied raised outside DRF's own handling (handler403).
+    from django.core.exceptions import PermissionDenied
+    from django.test import RequestFactory
+
+    from apps.api.problems import api_permission_denied
+
+    refused = api_permission_denied(
+        RequestFactory().get("/api/v1/assessments/"), PermissionDenied("No.")
+    )
+    assert (refused.status_code, refused["Content-Type"]) == (403, "application/problem+json")
