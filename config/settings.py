@@ -423,9 +423,14 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=200)
-# SECURITY: API keys are stored as HMAC-SHA256 under this secret. Empty: derived from
-# SECRET_KEY (rotating SECRET_KEY then invalidates every key).
+# SECURITY: API keys are stored as HMAC-SHA256 under this secret. Empty in production:
+# derived from SECRET_KEY (required there; rotating it then invalidates every key). Empty
+# elsewhere: generated once into API_KEY_HMAC_KEY_FILE, so keys survive a restart (the
+# development SECRET_KEY is random per process).
 API_KEY_HMAC_KEY = env.str("API_KEY_HMAC_KEY", default="")
+API_KEY_HMAC_KEY_FILE = Path(
+    env.str("API_KEY_HMAC_KEY_FILE", default=str(BASE_DIR / "var" / "api-key-hmac.key"))
+)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portcullis API",
     "DESCRIPTION": (

@@ -11,10 +11,14 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -22,6 +26,7 @@ from apps.accounts.selectors import membership_for_user, user_is_org_admin_of
 from apps.api.models import ApiKey, Scope
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
+from apps.core.encryption import development_secret
 
 KEY_PREFIX = "pcl_"
 MAX_LIFETIME = timedelta(days=366)  # "at most a year", leap years included
@@ -35,9 +40,25 @@ def _hmac_secret() -> bytes:
     configured = getattr(settings, "API_KEY_HMAC_KEY", "")
     if configured:
         return configured.encode()
+    if not settings.PRODUCTION:
+        # The development SECRET_KEY is random per process: a secret derived from it
+        # would orphan every key at each restart (and differ between two workers).
+        return _development_hmac_secret(Path(settings.API_KEY_HMAC_KEY_FILE))
     # Derived from SECRET_KEY when no separate secret is configured (rotating SECRET_KEY
     # then invalidates every API key, which the README says).
     return salted_hmac("portcullis.api.key-digest", "api-keys").digest()
+
+
+@lru_cache(maxsize=1)
+def _development_hmac_secret(path: Path) -> bytes:
+    """The development secret in `path` (under var/, never in git), made on first use."""
+    return development_secret(path, lambda: secrets.token_hex(32).encode())
+
+
+@receiver(setting_changed)
+def _forget_development_secret(*, setting, **kwargs):
+    if setting == "API_KEY_HMAC_KEY_FILE":
+        _development_hmac_secret.cache_clear()
 
 
 def key_digest(raw_key: str) -> str:

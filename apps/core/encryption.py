@@ -41,16 +41,23 @@ class SecretUnreadable(Exception):
 
 
 def _development_key(path: Path) -> bytes:
-    """The key in `path`, created atomically on first use (two processes may race)."""
+    """The Fernet key in `path`, created on first use."""
+    return development_secret(path, Fernet.generate_key)
+
+
+def development_secret(path: Path, generate) -> bytes:
+    """The secret in `path`, made by `generate()` and written atomically on first use (two
+    processes may race; the first link wins and both read it). Development only: a
+    secret that must outlive a restart when no setting provides one."""
     try:
         return path.read_bytes().strip()
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".mfa-key-")
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(Fernet.generate_key())
+            handle.write(generate())
         os.chmod(temporary, 0o600)
         with contextlib.suppress(FileExistsError):  # another process got there first
             os.link(temporary, path)

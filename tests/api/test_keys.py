@@ -158,3 +158,36 @@ def test_the_org_admin_revokes_from_the_browser(bob, key_a, api):
     response = client.post(reverse("api_keys:revoke", args=[key.public_id]))
     assert response.status_code == 302
     assert api(key_a).get("/api/v1/whoami/").status_code == 401
+
+
+def test_development_keys_survive_a_restart(settings, tmp_path, bob, issue_key, api):
+    """Without API_KEY_HMAC_KEY, development keeps a generated secret under var/: the
+    random development SECRET_KEY of the next process does not orphan issued keys."""
+    settings.API_KEY_HMAC_KEY = ""
+    settings.API_KEY_HMAC_KEY_FILE = tmp_path / "var" / "api-key-hmac.key"
+    raw = issue_key(bob)
+    secret_file = settings.API_KEY_HMAC_KEY_FILE
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+
+    # "Restart": another random SECRET_KEY, and the secret read again from the file.
+    settings.SECRET_KEY = "dev-insecure-" + "another-process" * 4
+    settings.API_KEY_HMAC_KEY_FILE = tmp_path / "var" / "api-key-hmac.key"
+    assert api(raw).get("/api/v1/whoami/").status_code == 200
+    # A different secret file (another checkout) does not open it.
+    settings.API_KEY_HMAC_KEY_FILE = tmp_path / "elsewhere" / "api-key-hmac.key"
+    assert api(raw).get("/api/v1/whoami/").status_code == 401
+
+
+def test_production_derives_the_secret_from_secret_key_and_writes_no_file(settings, tmp_path):
+    from apps.api.services import key_digest
+
+    settings.API_KEY_HMAC_KEY = ""
+    settings.API_KEY_HMAC_KEY_FILE = tmp_path / "api-key-hmac.key"
+    settings.PRODUCTION = True
+    settings.SECRET_KEY = "production-" + "k" * 50
+    first = key_digest("pcl_12345678_abc")
+    assert not settings.API_KEY_HMAC_KEY_FILE.exists()
+    settings.SECRET_KEY = "production-" + "j" * 50
+    assert key_digest("pcl_12345678_abc") != first
+    settings.API_KEY_HMAC_KEY = "an explicit secret"
+    assert key_digest("pcl_12345678_abc") not in (first, "")
