@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics, serializers, status
@@ -57,6 +57,7 @@ from apps.api.serializers import (
 from apps.assessments import services as assessment_services
 from apps.assessments import verification
 from apps.assessments.selectors import answers_for_assessment, verification_map
+from apps.audit.middleware import audit_refused_lookup
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.catalogue import selectors as catalogue_selectors
@@ -95,6 +96,14 @@ class ApiView(generics.GenericAPIView):
         # rolls back alone, and its refusal is still recorded.
         with transaction.atomic():
             return super().dispatch(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        user = getattr(self.request, "_user", None)
+        if isinstance(exc, Http404 | NotFound) and getattr(user, "is_authenticated", False):
+            # SECURITY: a refused look at someone's object is audited as on the pages
+            # (apps/audit/middleware.py, which never sees the API's 404s: DRF answers them).
+            audit_refused_lookup(actor=user, request=self.request._request)
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -69,28 +69,40 @@ class RefusedAccessAuditMiddleware:
         if not isinstance(exception, Http404):
             return None
         user = getattr(request, "user", None)
-        match = getattr(request, "resolver_match", None)
-        if user is None or not user.is_authenticated or match is None:
+        if user is None or not user.is_authenticated:
             return None
-        if _denials.get():
-            return None  # the service that refused has recorded it already
-        for value in match.kwargs.values():
-            if not isinstance(value, uuid.UUID):
-                continue
-            found = _owner_of(value)
-            if found is None:
-                continue
-            obj, person, organisation = found
-            if person is not None and person.pk == user.pk:
-                return None  # one's own object, refused for another reason (not ready...)
-            audit_record(
-                actor=user,
-                action="access.denied",
-                organisation=organisation,
-                subject=person,
-                obj=obj,
-                outcome=AuditEvent.Outcome.DENIED,
-                detail={"path": request.path[:200], "view": match.view_name},
-            )
-            return None
+        audit_refused_lookup(actor=user, request=request)
         return None
+
+
+def audit_refused_lookup(*, actor, request) -> None:
+    """Record `access.denied` when the 404 just given to `actor` hid a real personal object
+    named by a UUID in the URL that is not the actor's own (see the module docstring).
+
+    The pages reach it through the middleware; the API, whose views turn a 404 into a
+    response themselves, calls it from its exception handling with the person or the key
+    that asked (a key is never the object's owner)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return
+    if _denials.get():
+        return  # the service that refused has recorded it already
+    for value in match.kwargs.values():
+        if not isinstance(value, uuid.UUID):
+            continue
+        found = _owner_of(value)
+        if found is None:
+            continue
+        obj, person, organisation = found
+        if person is not None and actor.pk is not None and person.pk == actor.pk:
+            return  # one's own object, refused for another reason (not ready...)
+        audit_record(
+            actor=actor,
+            action="access.denied",
+            organisation=organisation,
+            subject=person,
+            obj=obj,
+            outcome=AuditEvent.Outcome.DENIED,
+            detail={"path": request.path[:200], "view": match.view_name},
+        )
+        return

@@ -191,3 +191,38 @@ def test_production_derives_the_secret_from_secret_key_and_writes_no_file(settin
     assert key_digest("pcl_12345678_abc") != first
     settings.API_KEY_HMAC_KEY = "an explicit secret"
     assert key_digest("pcl_12345678_abc") not in (first, "")
+
+
+def test_a_refused_look_at_another_organisations_object_is_audited(
+    api, api_session, key_a, key_b, alice, bob, charlie, dave, alice_assessment
+):
+    def denied():
+        return AuditEvent.objects.filter(action="access.denied", outcome="denied")
+
+    # Org B's key asks for alice's assessment: 404, recorded against the key.
+    response = api(key_b).get(f"/api/v1/assessments/{alice_assessment.public_id}/answers/")
+    assert response.status_code == 404
+    event = denied().get()
+    assert event.actor is None and event.actor_label.startswith("api-key ")
+    assert (event.subject, event.organisation) == (alice, alice_assessment.organisation)
+    assert event.object_id == str(alice_assessment.public_id)
+    assert event.detail["api_key"] == str(ApiKey.objects.get(name="Org B sync").public_id)
+
+    # Org B's admin, signed in, asks for bob's membership: recorded against dave.
+    membership = bob.membership
+    assert api_session(dave).get(f"/api/v1/members/{membership.public_id}/").status_code == 404
+    event = denied().latest("occurred_at")
+    assert (event.actor, event.subject) == (dave, bob)
+
+    # Probing a UUID that names nothing records nothing, as on the pages.
+    before = denied().count()
+    ghost = "00000000-0000-0000-0000-000000000000"
+    assert api(key_b).get(f"/api/v1/assessments/{ghost}/").status_code == 404
+    assert api(key_b).get("/api/v1/no-such-route/").status_code == 404
+    assert denied().count() == before
+    # A member of org B, signed in, asking for alice's assessment is recorded too.
+    charlie_client = api_session(charlie)
+    assert (
+        charlie_client.get(f"/api/v1/assessments/{alice_assessment.public_id}/").status_code == 404
+    )
+    assert denied().count() == before + 1
