@@ -1,7 +1,10 @@
 """Reads about a person's own assessments, always scoped to that person.
 
 Nobody else's assessment is ever returned: not a colleague's in the same organisation, not
-an org admin's view (that goes through the compliance app, with its own audit).
+an org admin's view (that goes through the compliance app, with its own audit). The one
+exception is at the end: the disputes an org admin reviews (`*_for_admin`), which check
+the admin and scope to their organisation themselves; the compliance pages that show
+them ask for a reason and record it first.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
+from apps.accounts.selectors import membership_for_user
 from apps.assessments.models import Answer, AnswerVerification, Assessment
 from apps.assessments.questionnaire import QuestionDef, Questionnaire, questionnaire_for
 from apps.scoring import engine
@@ -344,3 +348,112 @@ def progress_for_assessments(*, assessments) -> dict[int, Progress]:
         ).progress
         for assessment in assessments
     }
+
+
+# --- disputes, for the organisation's admins ------------------------------------------------
+
+
+def _admin_organisation_id_or_404(user) -> int:
+    # SECURITY: only a person who administers an organisation (never a key: it has no
+    # membership), and only theirs. Anyone else learns nothing (404).
+    membership = membership_for_user(user=user)
+    if membership is None or not membership.is_org_admin or not user.is_active:
+        raise Http404("No such page.")
+    return membership.organisation_id
+
+
+def _assessments_of_current_members(organisation_id: int) -> QuerySet[Assessment]:
+    # People who left or were deactivated are no longer their former organisation's to see.
+    return Assessment.objects.filter(
+        organisation_id=organisation_id,
+        user__is_active=True,
+        user__membership__organisation_id=organisation_id,
+    )
+
+
+def dispute_summaries_for_admin(*, user) -> list[dict]:
+    """Who in the admin's organisation disputes answers their IT team confirmed: per
+    assessment, the person, the questionnaire, how many open disputes and the latest
+    date, newest first. No answers and no reasons: those are behind a recorded reason
+    (`disputes_for_admin`). Two queries, whatever the number of people."""
+    from django.db.models import Count, Max
+
+    organisation_id = _admin_organisation_id_or_404(user)
+    rows = (
+        AnswerVerification.objects.filter(
+            disputed_at__isnull=False,
+            assessment__in=_assessments_of_current_members(organisation_id),
+        )
+        .values("assessment_id")
+        .annotate(disputes=Count("id"), latest=Max("disputed_at"))
+    )
+    counts = {row["assessment_id"]: row for row in rows}
+    assessments = (
+        Assessment.objects.filter(pk__in=counts)
+        .select_related("user", "pack")
+        .defer("pack__content")
+    )
+    summaries = [
+        {
+            "assessment": assessment,
+            "person": assessment.user,
+            "pack_title": assessment.pack.title,
+            "disputes": counts[assessment.pk]["disputes"],
+            "latest": counts[assessment.pk]["latest"],
+        }
+        for assessment in assessments
+    ]
+    summaries.sort(key=lambda row: row["latest"], reverse=True)
+    return summaries
+
+
+def dispute_assessment_for_admin(*, user, public_id) -> Assessment:
+    """An assessment (open or submitted) of a current, active member of the admin's
+    organisation, whose disputes they may review; 404 for anything else."""
+    organisation_id = _admin_organisation_id_or_404(user)
+    try:
+        return (
+            _assessments_of_current_members(organisation_id)
+            .select_related("user", "pack", "organisation")
+            .get(public_id=public_id)
+        )
+    except (Assessment.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        raise Http404("No such assessment.") from exc
+
+
+def disputes_for_admin(*, assessment) -> list[dict]:
+    """The open disputes of `assessment` (from `dispute_assessment_for_admin`), question by
+    question in pack order: what the IT team confirmed (answer, key name, evidence) and
+    what the person says, with their current answer."""
+    questionnaire = questionnaire_for(assessment.pack)
+    current = {
+        key: answer_key
+        for key, (answer_key, _carried) in stored_answer_states(assessment=assessment).items()
+    }
+
+    def label(question, answer_key):
+        option = question.option(answer_key) if question is not None and answer_key else None
+        return option.label if option is not None else (answer_key or "")
+
+    rows = []
+    for verification in AnswerVerification.objects.filter(
+        assessment_id=assessment.pk, disputed_at__isnull=False
+    ):
+        question = questionnaire.questions.get(verification.control_key)
+        rows.append(
+            {
+                "control": verification.control_key,
+                "order": question.order if question is not None else 10**6,
+                "question": question.question if question is not None else verification.control_key,
+                "verified_answer": label(question, verification.answer_key),
+                "current_answer": label(question, current.get(verification.control_key)),
+                "source_name": verification.source_name,
+                "evidence_reference": verification.evidence_reference,
+                "evidence_observed_at": verification.evidence_observed_at,
+                "verified_at": verification.verified_at,
+                "disputed_at": verification.disputed_at,
+                "dispute_reason": verification.dispute_reason,
+            }
+        )
+    rows.sort(key=lambda row: (row["order"], row["control"]))
+    return rows

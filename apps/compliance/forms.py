@@ -134,3 +134,9 @@ class DetailReasonForm(forms.Form):
                     "reason_other", "Write your reason (at least a few words), or choose one."
                 )
         return data
+
+
+class DisputesReasonForm(DetailReasonForm):
+    """The reason for opening someone's disputed answers (there is only one thing to open)."""
+
+    what = None

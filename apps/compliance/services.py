@@ -252,6 +252,27 @@ def detail_view_record(*, actor, assessment: Assessment, what: str, reason: str)
         )
 
 
+def disputes_view_record(*, actor, assessment: Assessment, reason: str):
+    """Record, before anything is shown, that `actor` opens the answers `assessment`'s
+    person disputes (each with what the IT team confirmed) and why. Like
+    `detail_view_record`: committed here, on the person's "who has seen my answers" page,
+    and the caller shows nothing if it cannot be written."""
+    from apps.assessments.selectors import dispute_assessment_for_admin
+
+    # SECURITY: re-check scope here too: a current, active member of the actor's own
+    # organisation (the assessment may still be open: disputes happen before submitting).
+    scoped = dispute_assessment_for_admin(user=actor, public_id=assessment.public_id)
+    with transaction.atomic():
+        return audit_record(
+            actor=actor,
+            action=selectors.DETAIL_VIEW_ACTION,
+            organisation=scoped.organisation,
+            subject=scoped.user,
+            obj=scoped,
+            detail={"what": "disputes", "reason": reason, "pack": scoped.pack.slug},
+        )
+
+
 def detail_view_denied(*, actor, public_id) -> None:
     """Record a refused attempt to open someone's answers (an outsider or a member
     probing), when the assessment exists and is not the actor's own."""

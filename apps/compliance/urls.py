@@ -21,6 +21,17 @@ urlpatterns = [
         views.open_detail_record,
         name="open_detail_record",
     ),
+    path("organisation/disputes/", views.disputes, name="disputes"),
+    path(
+        "organisation/disputes/<uuid:public_id>/open",
+        views.disputes_open,
+        name="disputes_open",
+    ),
+    path(
+        "organisation/disputes/<uuid:public_id>/open/record",
+        views.disputes_open_record,
+        name="disputes_open_record",
+    ),
     path("organisation/export/<slug:kind>.<slug:fmt>", views.export, name="export"),
     path("assignments/<uuid:public_id>/start", views.assignment_start, name="assignment_start"),
     path("privacy/who-has-seen-my-answers", views.seen_my_answers, name="seen_my_answers"),

@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.assessments import selectors as assessment_selectors
 from apps.assessments.services import AssessmentError
 from apps.compliance import exports, presenters, selectors, services
-from apps.compliance.forms import CampaignForm, DetailReasonForm
+from apps.compliance.forms import CampaignForm, DetailReasonForm, DisputesReasonForm
 
 
 def _filters(request, params=None):
@@ -125,6 +126,66 @@ def open_detail_record(request, public_id):
         request,
         "compliance/answers.html",
         presenters.answers_context(assessment=assessment, reason=reason),
+    )
+
+
+@require_GET
+@login_required
+@never_cache
+def disputes(request):
+    """Who disputes an answer their IT team confirmed (names and counts, no answers)."""
+    summaries = assessment_selectors.dispute_summaries_for_admin(user=request.user)
+    return render(request, "compliance/disputes.html", {"summaries": summaries})
+
+
+@require_GET
+@login_required
+@never_cache
+def disputes_open(request, public_id):
+    """Ask why the admin needs one person's disputed answers. Shows nothing of them."""
+    assessment = assessment_selectors.dispute_assessment_for_admin(
+        user=request.user, public_id=public_id
+    )
+    return render(
+        request,
+        "compliance/disputes_open.html",
+        {"form": DisputesReasonForm(), "assessment": assessment},
+    )
+
+
+@require_POST
+@login_required
+@never_cache
+def disputes_open_record(request, public_id):
+    """Record the reason, then show the person's open disputes: the audit event is
+    committed before anything about the person is produced."""
+    try:
+        assessment = assessment_selectors.dispute_assessment_for_admin(
+            user=request.user, public_id=public_id
+        )
+    except Http404:
+        services.detail_view_denied(actor=request.user, public_id=public_id)
+        raise
+    form = DisputesReasonForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "compliance/disputes_open.html",
+            {"form": form, "assessment": assessment},
+            status=400,
+        )
+    reason = form.cleaned_data["reason_text"]
+    # SECURITY: if the event cannot be written, the exception stops here: nothing is sent.
+    services.disputes_view_record(actor=request.user, assessment=assessment, reason=reason)
+    return render(
+        request,
+        "compliance/disputes_detail.html",
+        {
+            "assessment": assessment,
+            "person": assessment.user,
+            "reason": reason,
+            "rows": assessment_selectors.disputes_for_admin(assessment=assessment),
+        },
     )
 
 

@@ -142,6 +142,17 @@ CASES: tuple[IsolationCase, ...] = (
         data={"what": "answers", "reason": "Following up an overdue assessment"},
         audit_action="compliance.detail_viewed",
     ),
+    # Her disputes of answers her IT team confirmed (her assessment may still be open): her
+    # org admin opens them with a stated reason, recorded first; nobody else reaches them.
+    IsolationCase("compliance:disputes_open", "assessment_open", ("GET",), ORG_ADMIN_DETAIL),
+    IsolationCase(
+        "compliance:disputes_open_record",
+        "assessment_open",
+        ("POST",),
+        ORG_ADMIN_DETAIL,
+        data={"reason": "Preparing support for this person"},
+        audit_action="compliance.detail_viewed",
+    ),
     IsolationCase("compliance:assignment_start", "assignment", ("POST",), OWNER_ONLY),
     # Bob's own membership: the prize for an outsider (demote or lock out org A's admin).
     IsolationCase("accounts:member_detail", "membership", ("GET",), ORG_ADMIN_PAGE),
