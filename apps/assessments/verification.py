@@ -140,18 +140,45 @@ _VERIFICATION_FIELDS = (
 )
 
 
-def _upsert_verifications(rows: list[AnswerVerification]) -> None:
-    """Insert or replace the confirmation of each (assessment, question) in one statement
-    (apps.core.upsert), for the reason `_upsert` does: building the ORM's statement cost
-    more than running it. Values go through each field's own conversion, so the evidence
-    and the dispute are sealed (EncryptedTextField) exactly as the ORM would."""
-    fields = [AnswerVerification._meta.get_field(name) for name in _VERIFICATION_FIELDS]
+def _upsert_verifications(*, assessment, key, entries: list[AnswerEntry], now) -> None:
+    """Confirm each entry's answer for `assessment` as `key`'s, replacing any earlier
+    confirmation (and so any dispute of it), in one statement (apps.core.upsert), for
+    the reason `_upsert` does: building the ORM's statement cost more than running it.
+
+    Values go through each field's own conversion, so the evidence is sealed
+    (EncryptedTextField) exactly as the ORM would seal it; what every row shares is
+    converted once."""
+    fields = {name: AnswerVerification._meta.get_field(name) for name in _VERIFICATION_FIELDS}
+
+    def prep(name, value):
+        return fields[name].get_db_prep_save(value, connection)
+
+    shared = {
+        "source": prep("source", "api"),
+        "source_name": prep("source_name", key.name),
+        "api_key_public_id": prep("api_key_public_id", key.public_id),
+        "verified_at": prep("verified_at", now),
+        "disputed_at": prep("disputed_at", None),
+        "dispute_reason": prep("dispute_reason", ""),
+    }
     upsert_rows(
         model=AnswerVerification,
         fields=_VERIFICATION_FIELDS,
         rows=[
-            tuple(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields)
-            for row in rows
+            (
+                assessment.pk,
+                prep("control_key", e.control_key),
+                prep("answer_key", e.answer_key),
+                shared["source"],
+                shared["source_name"],
+                shared["api_key_public_id"],
+                prep("evidence_reference", (e.evidence_reference or "").strip()),
+                prep("evidence_observed_at", e.evidence_observed_at),
+                shared["verified_at"],
+                shared["disputed_at"],
+                shared["dispute_reason"],
+            )
+            for e in entries
         ],
         conflict=["assessment", "control_key"],
         update=[name for name in _VERIFICATION_FIELDS if name not in ("assessment", "control_key")],
@@ -218,24 +245,7 @@ def answers_write_verified(
                 keep_notes=True,
             )
         if accepted:
-            _upsert_verifications(
-                [
-                    AnswerVerification(
-                        assessment_id=assessment.pk,
-                        control_key=e.control_key,
-                        answer_key=e.answer_key,
-                        source="api",
-                        source_name=key.name,
-                        api_key_public_id=key.public_id,
-                        evidence_reference=(e.evidence_reference or "").strip(),
-                        evidence_observed_at=e.evidence_observed_at,
-                        verified_at=now,
-                        disputed_at=None,
-                        dispute_reason="",
-                    )
-                    for e in accepted
-                ]
-            )
+            _upsert_verifications(assessment=assessment, key=key, entries=accepted, now=now)
         audit_record(
             actor=actor,
             action="answers.verified",
