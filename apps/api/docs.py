@@ -41,6 +41,9 @@ ERRORS = {
 }
 
 
+DOCUMENTED_METHODS = ("get", "post", "put", "patch", "delete")
+
+
 def documented(
     *,
     summary: str,
@@ -52,8 +55,59 @@ def documented(
     status: int = 200,
     extra_errors: dict | None = None,
     parameters=None,
-    scope: str | None = None,
-    people: str | None = None,
+):
+    """Describe one operation (a view's get/post...): its summary, description, one
+    example and its problems. Who may call it is not repeated here: `apply_documentation`
+    reads it from the view's `key_scopes` and `person_access`, the rules ApiAccess
+    enforces, so the schema cannot drift from them."""
+    documentation = {
+        "summary": summary,
+        "description": description,
+        "response": response,
+        "example": example,
+        "request": request,
+        "request_example": request_example,
+        "status": status,
+        "extra_errors": extra_errors,
+        "parameters": parameters,
+    }
+
+    def mark(method):
+        method._api_documentation = documentation
+        return method
+
+    return mark
+
+
+def apply_documentation(view_class) -> None:
+    """extend_schema for each documented method the class defines, with who may call it
+    (from `key_scopes` and `person_access`, by HTTP method)."""
+    for name in DOCUMENTED_METHODS:
+        method = view_class.__dict__.get(name)
+        documentation = getattr(method, "_api_documentation", None)
+        if documentation is None:
+            continue
+        verb = name.upper()
+        _extend(
+            **documentation,
+            scope=getattr(view_class, "key_scopes", {}).get(verb),
+            people=getattr(view_class, "person_access", {}).get(verb),
+        )(method)
+
+
+def _extend(
+    *,
+    summary: str,
+    description: str,
+    response,
+    example,
+    request,
+    request_example,
+    status: int,
+    extra_errors: dict | None,
+    parameters,
+    scope: str | None,
+    people: str | None,
 ):
     """extend_schema with our conventions: who may call it, one example, the problems."""
     who = []

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from apps.accounts import services as accounts_services
 from apps.accounts.models import Audience, Membership
 from apps.api import selectors
-from apps.api.docs import PROBLEM, _problem, documented
+from apps.api.docs import PROBLEM, _problem, apply_documentation, documented
 from apps.api.filters import (
     AssessmentFilter,
     AuditEventFilter,
@@ -65,7 +65,7 @@ from apps.compliance import selectors as compliance_selectors
 from apps.reports import services as report_services
 from apps.scoring.selectors import score_latest_for_assessment
 
-ASSESSMENT_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+PUBLIC_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 EXAMPLE_ID = "3f0c7f64-5717-4562-b3fc-2c963f66afa6"
 
 
@@ -85,6 +85,11 @@ class ApiView(generics.GenericAPIView):
     def audit_subject(self, person) -> None:
         """Name the person whose data this request touches (for the audit event)."""
         self.request._portcullis_audit_subject = person
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The schema says who may call each operation from the same rules that enforce it.
+        apply_documentation(cls)
 
     def dispatch(self, request, *args, **kwargs):
         if request.method in SAFE_METHODS:
@@ -156,8 +161,6 @@ class WhoAmIView(ApiView):
             "scopes": ["read:compliance", "write:assessments"],
             "expires_at": "2027-11-01T00:00:00Z",
         },
-        scope=ANY_SCOPE,
-        people=MEMBER,
     )
     def get(self, request):
         requester = self.requester
@@ -210,8 +213,6 @@ class PackListView(ApiView):
         "organisation data: every caller sees the same).",
         response=PackSerializer(many=True),
         example=[PACK_EXAMPLE],
-        scope=ANY_SCOPE,
-        people=MEMBER,
     )
     def get(self, request):
         return Response(PackSerializer(catalogue_selectors.pack_list_latest(), many=True).data)
@@ -233,8 +234,6 @@ class PackDetailView(ApiView):
         response=PackSerializer,
         example=PACK_EXAMPLE,
         parameters=[SLUG_PARAM, VERSION_PARAM],
-        scope=ANY_SCOPE,
-        people=MEMBER,
     )
     def get(self, request, slug):
         return Response(PackSerializer(_pack(request, slug)).data)
@@ -269,8 +268,6 @@ class PackControlListView(ApiView):
             }
         ],
         parameters=[SLUG_PARAM, VERSION_PARAM],
-        scope=ANY_SCOPE,
-        people=MEMBER,
     )
     def get(self, request, slug):
         pack = _pack(request, slug)
@@ -298,8 +295,6 @@ class PackScenarioListView(ApiView):
             }
         ],
         parameters=[SLUG_PARAM, VERSION_PARAM],
-        scope=ANY_SCOPE,
-        people=MEMBER,
     )
     def get(self, request, slug):
         pack = _pack(request, slug)
@@ -341,8 +336,6 @@ class AssessmentListView(ListView):
         "order with `ordering=-updated_at`.",
         response=AssessmentSerializer(many=True),
         example=ASSESSMENT_EXAMPLE,
-        scope=Scope.READ_ASSESSMENTS,
-        people=MEMBER,
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -357,8 +350,6 @@ class AssessmentListView(ListView):
         response=AssessmentSerializer,
         example=ASSESSMENT_EXAMPLE,
         status=201,
-        scope=Scope.WRITE_ASSESSMENTS,
-        people=MEMBER,
     )
     def post(self, request, *args, **kwargs):
         data = AssessmentCreateSerializer(data=request.data)
@@ -400,9 +391,7 @@ class AssessmentDetailView(AssessmentObjectView):
         description="One assessment in reach.",
         response=AssessmentSerializer,
         example=ASSESSMENT_EXAMPLE,
-        parameters=[ASSESSMENT_ID],
-        scope=Scope.READ_ASSESSMENTS,
-        people=MEMBER,
+        parameters=[PUBLIC_ID],
     )
     def get(self, request, public_id):
         return Response(AssessmentSerializer(self.get_assessment(public_id)).data)
@@ -470,9 +459,7 @@ class AnswerListView(AssessmentObjectView):
         "Notes are the person's own: null for keys.",
         response=AnswerSerializer(many=True),
         example=[ANSWER_EXAMPLE],
-        parameters=[ASSESSMENT_ID],
-        scope=Scope.READ_ASSESSMENTS,
-        people=MEMBER,
+        parameters=[PUBLIC_ID],
     )
     def get(self, request, public_id):
         assessment = self.get_assessment(public_id)
@@ -503,10 +490,8 @@ class AnswerListView(AssessmentObjectView):
         },
         response=AnswersWrittenSerializer,
         example={"saved": ["disk-encryption"], "skipped": {}},
-        parameters=[ASSESSMENT_ID],
+        parameters=[PUBLIC_ID],
         extra_errors={(409, PROBLEM): _problem("The assessment has been submitted.")},
-        scope=Scope.WRITE_ASSESSMENTS,
-        people=MEMBER,
     )
     def post(self, request, public_id):
         assessment = self.get_assessment(public_id)
@@ -553,9 +538,8 @@ class AnswerDisputeView(AssessmentObjectView):
         request_example={"reason": "I use my own laptop for constituency work too."},
         response=AnswerSerializer,
         example=ANSWER_EXAMPLE,
-        parameters=[ASSESSMENT_ID, OpenApiParameter("control", str, OpenApiParameter.PATH)],
+        parameters=[PUBLIC_ID, OpenApiParameter("control", str, OpenApiParameter.PATH)],
         extra_errors={(409, PROBLEM): _problem("The assessment has been submitted.")},
-        people=MEMBER,
     )
     def post(self, request, public_id, control):
         assessment = self.get_assessment(public_id)
@@ -584,9 +568,8 @@ class AssessmentSubmitView(AssessmentObjectView):
         request=None,
         response=ScoreSerializer,
         example={"id": EXAMPLE_ID, "baseline_met": False},
-        parameters=[ASSESSMENT_ID],
+        parameters=[PUBLIC_ID],
         extra_errors={(409, PROBLEM): _problem("Already submitted.")},
-        people=MEMBER,
     )
     def post(self, request, public_id):
         assessment = self.get_assessment(public_id)
@@ -624,9 +607,7 @@ class AssessmentScoreView(AssessmentObjectView):
         "remediation plan, critical gaps. 404 until there is one.",
         response=ScoreSerializer,
         example=SCORE_EXAMPLE,
-        parameters=[ASSESSMENT_ID],
-        scope=Scope.READ_ASSESSMENTS,
-        people=MEMBER,
+        parameters=[PUBLIC_ID],
     )
     def get(self, request, public_id):
         assessment = self.get_assessment(public_id)
@@ -648,9 +629,8 @@ class AssessmentReportRequestView(AssessmentObjectView):
         response=ReportSerializer,
         example={"id": EXAMPLE_ID, "assessment": EXAMPLE_ID, "status": "queued"},
         status=202,
-        parameters=[ASSESSMENT_ID],
+        parameters=[PUBLIC_ID],
         extra_errors={(409, PROBLEM): _problem("Not submitted yet.")},
-        people=MEMBER,
     )
     def post(self, request, public_id):
         assessment = self.get_assessment(public_id)
@@ -689,8 +669,6 @@ class ReportListView(ListView):
         description="Reports in reach, newest first; filter by `status` and `assessment`.",
         response=ReportSerializer(many=True),
         example=REPORT_EXAMPLE,
-        scope=Scope.READ_REPORTS,
-        people=MEMBER,
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -713,9 +691,7 @@ class ReportDetailView(ReportObjectView):
         description="Where a report stands: `queued`, `running`, `ready` or `failed`.",
         response=ReportSerializer,
         example=REPORT_EXAMPLE,
-        parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
-        scope=Scope.READ_REPORTS,
-        people=MEMBER,
+        parameters=[PUBLIC_ID],
     )
     def get(self, request, public_id):
         return Response(ReportSerializer(self.get_report(public_id)).data)
@@ -733,11 +709,9 @@ class ReportDownloadView(ReportObjectView):
         "downloads their own.",
         response=OpenApiTypes.BINARY,
         parameters=[
-            OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            PUBLIC_ID,
             OpenApiParameter("format", str, OpenApiParameter.QUERY, enum=["pdf", "html"]),
         ],
-        scope=Scope.READ_REPORTS,
-        people=MEMBER,
     )
     def get(self, request, public_id):
         kind = request.query_params.get("format", "pdf")
@@ -784,8 +758,6 @@ class MemberListView(ListView):
         "a second factor. Read only: roles are changed in the browser by an admin.",
         response=MemberSerializer(many=True),
         example=MEMBER_EXAMPLE,
-        scope=Scope.ADMIN_MEMBERS,
-        people=ORG_ADMIN,
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -801,9 +773,7 @@ class MemberDetailView(ApiView):
         description="One member of the organisation.",
         response=MemberSerializer,
         example=MEMBER_EXAMPLE,
-        parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
-        scope=Scope.ADMIN_MEMBERS,
-        people=ORG_ADMIN,
+        parameters=[PUBLIC_ID],
     )
     def get(self, request, public_id):
         membership = selectors.membership_get_for_requester(self.requester, public_id)
@@ -838,8 +808,6 @@ class InvitationListView(ListView):
         description="The organisation's invitations; `?pending=true` for those still open.",
         response=InvitationSerializer(many=True),
         example=INVITATION_EXAMPLE,
-        scope=Scope.ADMIN_MEMBERS,
-        people=ORG_ADMIN,
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -853,8 +821,6 @@ class InvitationListView(ListView):
         response=InvitationSerializer,
         example=INVITATION_EXAMPLE,
         status=201,
-        scope=Scope.ADMIN_MEMBERS,
-        people=ORG_ADMIN,
     )
     def post(self, request, *args, **kwargs):
         data = InvitationCreateSerializer(data=request.data)
@@ -879,9 +845,7 @@ class InvitationRevokeView(ApiView):
         request=None,
         response=InvitationSerializer,
         example=INVITATION_EXAMPLE,
-        parameters=[OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
-        scope=Scope.ADMIN_MEMBERS,
-        people=ORG_ADMIN,
+        parameters=[PUBLIC_ID],
     )
     def post(self, request, public_id):
         invitation = selectors.invitation_get_for_requester(self.requester, public_id)
@@ -918,7 +882,6 @@ class AuditEventListView(ListView):
             "request_id": "b1946ac92492d2347c6235b4d2611184",
             "detail": {"controls": ["disk-encryption"]},
         },
-        people=ORG_ADMIN,
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -926,7 +889,6 @@ class AuditEventListView(ListView):
 
 # --- compliance (thin: every figure comes from apps.compliance.selectors) ---------------------
 
-CAMPAIGN_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 SUMMARY_FILTERS = [
     OpenApiParameter(
         "campaign", OpenApiTypes.UUID, OpenApiParameter.QUERY, description="One campaign's id."
@@ -1017,8 +979,6 @@ class ComplianceSummaryView(ComplianceView):
             },
         },
         parameters=SUMMARY_FILTERS,
-        scope=Scope.READ_COMPLIANCE,
-        people=ORG_ADMIN,
     )
     def get(self, request):
         data = compliance_selectors.dashboard_for_user(user=request.user, filters=self.filters())
@@ -1061,8 +1021,6 @@ class OrganisationPlanView(ComplianceView):
             ],
         },
         parameters=SUMMARY_FILTERS,
-        scope=Scope.READ_COMPLIANCE,
-        people=ORG_ADMIN,
     )
     def get(self, request):
         data = compliance_selectors.organisation_plan_for_user(
@@ -1081,8 +1039,6 @@ class CampaignListView(ComplianceView):
         "launched in the browser.",
         response=CampaignSerializer(many=True),
         example=CAMPAIGN_EXAMPLE,
-        scope=Scope.READ_COMPLIANCE,
-        people=ORG_ADMIN,
     )
     def get(self, request):
         campaigns = compliance_selectors.campaign_list_for_user(user=request.user).order_by(
@@ -1100,9 +1056,7 @@ class CampaignDetailView(ComplianceView):
         description="One campaign of the organisation.",
         response=CampaignSerializer,
         example=CAMPAIGN_EXAMPLE,
-        parameters=[CAMPAIGN_ID],
-        scope=Scope.READ_COMPLIANCE,
-        people=ORG_ADMIN,
+        parameters=[PUBLIC_ID],
     )
     def get(self, request, public_id):
         campaign = compliance_selectors.campaign_get_for_user(
@@ -1127,9 +1081,7 @@ class CampaignAssignmentListView(ComplianceView):
             "status": "submitted",
             "due_date": "2026-04-30",
         },
-        parameters=[CAMPAIGN_ID],
-        scope=Scope.READ_COMPLIANCE,
-        people=ORG_ADMIN,
+        parameters=[PUBLIC_ID],
     )
     def get(self, request, public_id):
         campaign = compliance_selectors.campaign_get_for_user(
