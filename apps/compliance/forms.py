@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from apps.accounts.models import Audience, Membership
 from apps.compliance.models import Campaign
-from apps.compliance.services import DETAIL_REASONS, MAX_REASON_LENGTH
+from apps.compliance.services import DETAIL_REASONS, DISPUTE_REASONS, MAX_REASON_LENGTH
 
 
 class CampaignForm(forms.Form):
@@ -101,6 +101,8 @@ class CampaignForm(forms.Form):
 
 
 class DetailReasonForm(forms.Form):
+    reasons = DETAIL_REASONS
+
     what = forms.ChoiceField(
         label="What do you need to open?",
         choices=[("answers", "Their answers"), ("report", "Their report (PDF)")],
@@ -127,7 +129,7 @@ class DetailReasonForm(forms.Form):
         if data.get("reason"):
             try:
                 data["reason_text"] = clean_reason(
-                    choice=data["reason"], typed=data.get("reason_other", "")
+                    choice=data["reason"], typed=data.get("reason_other", ""), reasons=self.reasons
                 )
             except ValidationError:
                 self.add_error(
@@ -139,4 +141,12 @@ class DetailReasonForm(forms.Form):
 class DisputesReasonForm(DetailReasonForm):
     """The reason for opening someone's disputed answers (there is only one thing to open)."""
 
+    reasons = DISPUTE_REASONS
     what = None
+    reason = forms.ChoiceField(
+        label="Why do you need to see them?",
+        choices=[*((r, r) for r in DISPUTE_REASONS), ("other", "Another reason (say below)")],
+        widget=forms.RadioSelect,
+        help_text="The person will see your name, the date and this reason.",
+        error_messages={"required": "Say why you need to see this person's answers."},
+    )

@@ -34,6 +34,8 @@ DETAIL_REASONS = (
     "Responding to a security incident",
     "The person asked me to",
 )
+# Opening someone's disputed answers: usually to check them against the IT team's systems.
+DISPUTE_REASONS = ("Checking the dispute against what our systems report", *DETAIL_REASONS)
 DETAIL_WHAT = {"answers": "answers", "report": "report"}
 MAX_REASON_LENGTH = 300
 ELECTION_LEAD_DAYS = 42  # the pre-election round opens six weeks before polling day
@@ -220,11 +222,11 @@ def assignment_start(*, actor, assignment: Assignment) -> Assessment:
 # --- an admin opens one person's detail -------------------------------------------------------
 
 
-def clean_reason(*, choice: str, typed: str) -> str:
-    """The reason an admin gives: one of DETAIL_REASONS, or their own words ("other")."""
+def clean_reason(*, choice: str, typed: str, reasons=DETAIL_REASONS) -> str:
+    """The reason an admin gives: one of `reasons`, or their own words ("other")."""
     choice = (choice or "").strip()
     typed = " ".join((typed or "").split())[:MAX_REASON_LENGTH]
-    if choice in DETAIL_REASONS:
+    if choice in reasons:
         return choice
     if choice == "other" and len(typed) >= 5:
         return typed

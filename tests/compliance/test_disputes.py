@@ -14,7 +14,7 @@ from apps.compliance import selectors
 
 pytestmark = pytest.mark.django_db
 
-REASON = "Preparing support for this person"
+REASON = "Checking the dispute against what our systems report"
 DISPUTE = "I use my own laptop for constituency work, and it is not encrypted."
 
 
