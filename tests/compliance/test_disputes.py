@@ -78,7 +78,12 @@ def test_opening_the_disputes_records_the_reason_then_shows_them(client_for, bob
     client = client_for(bob)
     refused = client.post(reverse("compliance:disputes_open_record", args=[disputed.public_id]), {})
     assert refused.status_code == 400
+    # One of the offered reasons, or the admin's own words: nothing else.
+    assert _open(client, disputed, reason="Because I can").status_code == 400
     assert not _viewed().exists()
+    # The person-detail reasons are offered too.
+    assert _open(client, disputed, reason="The person asked me to").status_code == 200
+    assert _viewed().count() == 1
 
     page = _open(client, disputed)
     assert page.status_code == 200
@@ -86,7 +91,8 @@ def test_opening_the_disputes_records_the_reason_then_shows_them(client_for, bob
     assert DISPUTE.replace("'", "&#x27;") in html or "own laptop" in html
     assert "Org A sync" in html and "intune:device/4411" in html
     assert "Your IT team confirmed" in html
-    event = _viewed().get()
+    assert _viewed().count() == 2
+    event = _viewed().latest("occurred_at")
     assert (event.actor, event.subject, event.outcome) == (bob, alice, "allowed")
     assert event.detail["what"] == "disputes" and event.detail["reason"] == REASON
     # The person sees who looked, when and why.
