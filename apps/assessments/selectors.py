@@ -9,6 +9,7 @@ them ask for a reason and record it first.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -308,15 +309,21 @@ class ResumePoint:
     control_id: str | None
 
 
-def resume_point(*, assessment, state: QuestionnaireState) -> ResumePoint:
+def resume_point(
+    *, assessment, state: QuestionnaireState, unconfirmed: Collection[str] = ()
+) -> ResumePoint:
     """Exactly where the person left: their last section's first unanswered question, else
-    the first unanswered question anywhere, else the review page."""
+    the first unanswered question anywhere, else (reassessing) the first section that still
+    has answers from last time to confirm, else the review page."""
     last = state.section(assessment.last_section_key) if assessment.last_section_key else None
     if last is not None and last.first_unanswered:
         return ResumePoint(section_id=last.id, control_id=last.first_unanswered)
     for section in state.sections:
         if section.first_unanswered:
             return ResumePoint(section_id=section.id, control_id=section.first_unanswered)
+    for section in state.sections:
+        if any(control_id in unconfirmed for control_id in section.visible_ids):
+            return ResumePoint(section_id=section.id, control_id=None)
     return ResumePoint(section_id=None, control_id=None)
 
 

@@ -298,9 +298,18 @@ def answer_save(
 
 
 def section_answers_save(
-    *, actor, assessment: Assessment, section_id: str, entries: dict[str, tuple[str, str]]
+    *,
+    actor,
+    assessment: Assessment,
+    section_id: str,
+    entries: dict[str, tuple[str, str]],
+    confirm: bool = False,
 ) -> AnswerSaved:
     """Save a whole section at once (the page without JavaScript): control id -> (answer, note).
+
+    Reassessing, an answer carried over from last time stays "from last time" when it is
+    sent back unchanged (the radio was simply left as it was), unless `confirm` says the
+    person confirmed the whole section; a changed answer is confirmed by the change.
 
     Every entry is checked first; if any is wrong nothing is saved and `InvalidAnswers`
     says which. Answers to questions that the same submission hides (a changed earlier
@@ -360,7 +369,7 @@ def section_answers_save(
                 key not in stored
                 or stored[key].answer_key != answer_key
                 or stored[key].note != note
-                or stored[key].from_last_time  # saving it again confirms it
+                or (confirm and stored[key].from_last_time)
             )
         ]
         if rows:

@@ -66,9 +66,14 @@ def resume(request, public_id):
     assessment = selectors.assessment_get_for_user(user=request.user, public_id=public_id)
     if assessment.is_submitted:
         return redirect("assessments:results", public_id=assessment.public_id)
-    answer_map = selectors.answer_keys(selectors.answers_for_assessment(assessment=assessment))
+    stored = selectors.answers_for_assessment(assessment=assessment)
+    answer_map = selectors.answer_keys(stored)
     state = selectors.questionnaire_state(assessment=assessment, answer_map=answer_map)
-    point = selectors.resume_point(assessment=assessment, state=state)
+    point = selectors.resume_point(
+        assessment=assessment,
+        state=state,
+        unconfirmed={key for key, answer in stored.items() if answer.from_last_time},
+    )
     if point.section_id is None:
         return redirect("assessments:review", public_id=assessment.public_id)
     return redirect(_section_url(assessment, point.section_id, point.control_id))
@@ -107,6 +112,7 @@ def section(request, public_id, section_id):
                 assessment=assessment,
                 section_id=section_id,
                 entries=submitted,
+                confirm=request.POST.get("action") == "confirm",
             )
         except services.InvalidAnswers as exc:
             errors = exc.errors

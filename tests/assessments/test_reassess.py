@@ -91,3 +91,40 @@ def test_changing_one_answer_or_confirming_a_section_clears_the_mark(
     review = client.get(_url("review", newer)).content.decode()
     unconfirmed = review.split('id="unconfirmed"')[1].split("</ul>")[0]
     assert unconfirmed.count("<li>") == 2 and "Use a password manager" in unconfirmed
+
+
+def test_save_and_continue_confirms_only_what_changed(client_for, alice, alice_assessment):
+    client = client_for(alice)
+    newer = _reassessed(client, alice, alice_assessment)
+
+    # The section sent back as shown, with one answer changed: only that one is confirmed.
+    data = {
+        "action": "continue",
+        "answer-T-DEV-01": "yes",
+        "answer-T-DEV-02": "partly",
+        "answer-T-GOV-01": "yes",
+        "note-T-GOV-01": "The whips' office",
+    }
+    response = client.post(_url("section", newer, "devices"), data)
+    assert response.status_code == 302
+    assert _carried(newer) == {"T-ACC-01", "T-ACC-02", "T-ACC-03", "T-DEV-01", "T-GOV-01"}
+
+
+def test_resuming_a_reassessment_opens_the_first_section_still_to_confirm(
+    client_for, alice, alice_assessment
+):
+    client = client_for(alice)
+    newer = _reassessed(client, alice, alice_assessment)
+    response = client.get(_url("resume", newer))
+    assert response.url == _url("section", newer, "accounts")
+
+    client.post(
+        _url("section", newer, "accounts"),
+        {
+            "action": "confirm",
+            "answer-T-ACC-01": "no",
+            "answer-T-ACC-02": "yes",
+            "answer-T-ACC-03": "yes",
+        },
+    )
+    assert client.get(_url("resume", newer)).url == _url("section", newer, "devices")
