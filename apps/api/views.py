@@ -1087,8 +1087,12 @@ class CampaignAssignmentListView(ComplianceView):
         campaign = compliance_selectors.campaign_get_for_user(
             user=request.user, public_id=public_id
         )
-        rows = compliance_selectors.member_status_list_for_user(
-            user=request.user, filters=compliance_selectors.Filters(campaign=campaign)
+        # Paged in the database: only the page's members are read (a fixed number of
+        # queries at any size), and no results, which this route never shows.
+        rows = compliance_selectors.member_rows_for_user(
+            user=request.user,
+            filters=compliance_selectors.Filters(campaign=campaign),
+            results=False,
         )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(CampaignAssignmentSerializer(page, many=True).data)

@@ -118,3 +118,57 @@ def test_org_admins_sessions_only(bob, alice, api_session, campaign):
     for route in _routes(campaign):
         assert admin.get(route).status_code == 200, route
         assert member.get(route).status_code in (403, 404), route
+
+
+def test_assignments_are_paged_in_the_database_in_the_same_queries(bob, org_a, pack, key_a, api):
+    """The list is read a page at a time: the same queries for a handful of assigned
+    members or 60 more, and the pages are the whole list's rows in order, with links."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def launch():
+        return campaign_launch(
+            actor=bob,
+            pack=pack,
+            due_date=timezone.localdate() + datetime.timedelta(days=30),
+            audience="staff",
+        )
+
+    client = api(key_a)
+    sql: list[str] = []
+
+    def get(campaign, **params):
+        route = f"/api/v1/campaigns/{campaign.public_id}/assignments/"
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(route, {"page_size": 3, **params})
+        assert response.status_code == 200
+        sql.extend(q["sql"] for q in ctx.captured_queries)
+        return response.json(), len(ctx.captured_queries)
+
+    people(org_a, 4, pack, ALL_NO)
+    small_campaign = launch()
+    get(small_campaign)  # the key's first use also records when it was last used
+    small, small_queries = get(small_campaign)
+    people(org_a, 60, pack, TWO_STEP_ONLY)
+    large_campaign = launch()
+    sql.clear()
+    first, large_queries = get(large_campaign)
+    # only the page's members are read, and none of anyone's results
+    assert any("LIMIT 3" in q for q in sql)
+    assert not any("scoring_score" in q for q in sql)
+    total = first["count"]
+    last_page = -(-total // 3)
+    last, _ = get(large_campaign, page=last_page)
+
+    assert total == small["count"] + 60
+    assert small_queries == large_queries
+    assert first["previous"] is None and "page=2" in first["next"]
+    assert last["next"] is None and f"page={last_page - 1}" in last["previous"]
+    everything, _ = get(large_campaign, page_size=100)
+    members = [r["member"] for r in everything["results"]]
+    assert len(members) == len(set(members)) == total
+    assert [r["member"] for r in first["results"]] == members[:3]
+    assert [r["member"] for r in last["results"]] == members[(last_page - 1) * 3 :]
+    assert set(first["results"][0]) == {"member", "audience", "status", "due_date"}
+    route = f"/api/v1/campaigns/{large_campaign.public_id}/assignments/"
+    assert client.get(route, {"page": last_page + 1}).status_code == 404
