@@ -22,6 +22,7 @@ urlpatterns = [
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
     # Ours first: allauth's own path, so set-up ends on the new codes in our style.
     path("2fa/totp/activate/", views.activate_totp, name="activate_totp"),
+    path("2fa/webauthn/add/", views.add_webauthn, name="add_webauthn"),
     path("2fa/recovery-codes/new/", views.new_recovery_codes, name="new_recovery_codes"),
     path(
         "2fa/recovery-codes/new/download/",

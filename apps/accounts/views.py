@@ -7,6 +7,7 @@ from functools import wraps
 
 from allauth.account.utils import perform_login
 from allauth.mfa.totp.views import ActivateTOTPView as _AllauthActivateTOTPView
+from allauth.mfa.webauthn.views import AddWebAuthnView as _AllauthAddWebAuthnView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -267,6 +268,17 @@ NEW_CODES_KEY = "portcullis_new_recovery_codes_at"
 NEW_CODES_WINDOW_SECONDS = 15 * 60
 
 
+NEW_CODES_AFTER_KEY = "portcullis_new_recovery_codes_after"
+
+
+def _show_new_codes_once(request, *, after: str) -> str:
+    """Let the session show the codes just generated, once, for a short while; `after`
+    names what was set up ("totp" or "webauthn"), so the page can say what they replace."""
+    request.session[NEW_CODES_KEY] = time.time()
+    request.session[NEW_CODES_AFTER_KEY] = after
+    return reverse("accounts:new_recovery_codes")
+
+
 class ActivateTOTPView(_AllauthActivateTOTPView):
     """allauth's TOTP set-up, then straight to the new recovery codes in our style.
 
@@ -278,12 +290,31 @@ class ActivateTOTPView(_AllauthActivateTOTPView):
 
     def get_success_url(self) -> str:
         if self.did_generate_recovery_codes:
-            self.request.session[NEW_CODES_KEY] = time.time()
-            return reverse("accounts:new_recovery_codes")
+            return _show_new_codes_once(self.request, after="totp")
         return super().get_success_url()
 
 
 activate_totp = ActivateTOTPView.as_view()
+
+
+class AddWebAuthnView(_AllauthAddWebAuthnView):
+    """allauth's security-key set-up, ending as the authenticator app's does: when adding
+    the key generated the first recovery codes (no app set up before), straight to them in
+    our style rather than to allauth's page behind another password prompt. Adding the key
+    was already guarded (allauth asks the person to confirm it is them first)."""
+
+    def get_success_url(self) -> str:
+        if self.did_generate_recovery_codes:
+            return _show_new_codes_once(self.request, after="webauthn")
+        return super().get_success_url()
+
+
+add_webauthn = AddWebAuthnView.as_view()
+
+
+def _forget_new_codes(request) -> None:
+    request.session.pop(NEW_CODES_KEY, None)
+    request.session.pop(NEW_CODES_AFTER_KEY, None)
 
 
 def _new_codes_allowed(request) -> bool:
@@ -296,23 +327,27 @@ def _new_codes_allowed(request) -> bool:
 @require_http_methods(["GET", "POST"])
 def new_recovery_codes(request):
     if not _new_codes_allowed(request):
-        request.session.pop(NEW_CODES_KEY, None)
+        _forget_new_codes(request)
         return redirect("mfa_index")
     codes = selectors.unused_recovery_codes(user=request.user)
     if not codes:
-        request.session.pop(NEW_CODES_KEY, None)
+        _forget_new_codes(request)
         return redirect("mfa_index")
     error = None
     if request.method == "POST":
         if request.POST.get("stored") == "yes":
-            request.session.pop(NEW_CODES_KEY, None)
+            _forget_new_codes(request)
             messages.success(request, "Two-factor authentication is on.")
             return redirect("home")
         error = "Confirm that you have stored your recovery codes"
     return render(
         request,
         "accounts/new_recovery_codes.html",
-        {"codes": codes, "error": error},
+        {
+            "codes": codes,
+            "error": error,
+            "after_security_key": request.session.get(NEW_CODES_AFTER_KEY) == "webauthn",
+        },
         status=400 if error else 200,
     )
 
@@ -327,7 +362,7 @@ def new_recovery_codes_download(request):
         return redirect("mfa_index")
     text = (
         "Portcullis recovery codes\n\n"
-        "Each code works once. Use one to sign in if you lose your phone.\n\n"
+        "Each code works once. Use one to sign in if you lose your phone or security key.\n\n"
         + "\n".join(codes)
         + "\n"
     )
