@@ -29,11 +29,13 @@ SHIPPED_FILES = {
     "election-bodies-2026.2.yaml": ("election-bodies", "2026.2"),
 }
 NEWEST = "2026.2"
-# A loaded version never changes: these files are what 2026.1 assessments were answered
-# against. Change content in a new version file instead.
+# A loaded version never changes: these files are what 2026.1 and 2026.2 assessments were
+# answered against (2026.2 froze on release). Change content in a new version file instead.
 FROZEN_SHA256 = {
     "high-risk-individuals.yaml": "7cb4d18c37b8b12a071a553a1cdf4fab635393d06319064b4770ecd49034388e",
     "election-bodies.yaml": "ad6311a35ec790312399783bb67c89ac57007dbbc9bb468e1b6a982b6022e902",
+    "high-risk-individuals-2026.2.yaml": "3cba7382017d05227e5cad5034a2abcf77a0aadedd993268d725e2f4fffb6756",
+    "election-bodies-2026.2.yaml": "4a6aeac4a79955d987d2fe5d2dffdae5315ec3776775f98b313f1d005e38fe69",
 }
 # Vigilance, detection and response: they slow an attacker or shorten a stay, they do not
 # close a way in, so from 2026.2 none of them is weighted as a barrier (ARCHITECTURE.md
