@@ -24,9 +24,8 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 
@@ -158,12 +157,17 @@ def completion_for_user(*, user, filters: Filters | None = None) -> list[dict]:
     Completion is status, not results (the member list names it person by person), so the
     k-anonymity threshold does not hide it."""
     membership = admin_membership_or_404(user=user)
-    filters = filters or Filters()
+    return _completion(membership, filters or Filters())
+
+
+def _completion(membership, filters: Filters) -> list[dict]:
     today = timezone.localdate()
     campaigns = Campaign.objects.filter(organisation_id=membership.organisation_id)
     if filters.campaign is not None:
         campaigns = campaigns.filter(pk=filters.campaign.pk)
     campaigns = list(campaigns)
+    if not campaigns:
+        return []  # nothing to count (building the count alone costs a millisecond)
     assignments = Assignment.objects.filter(
         campaign__in=[c.pk for c in campaigns],
         user__is_active=True,
@@ -245,13 +249,12 @@ def snapshot_counts(*, organisation_id: int) -> dict:
     submitted, baseline not met and per scenario the people in each band. Internal to
     compliance (services' snapshots): callers have already scoped the organisation."""
     counted = _counted_scores(organisation_id, Filters())
-    titles = _scenario_titles(counted)
     audiences = sorted(set(counted.values_list("assessment__audience", flat=True).distinct()))
     groups = {"all": counted}
     groups.update({a: counted.filter(assessment__audience=a) for a in audiences})
     data = {}
     for key, scores in groups.items():
-        summary = results_summary(scores, titles)
+        summary = results_summary(scores)
         data[key] = {
             "people": summary["people"],
             "baseline_not_met": summary["baseline_not_met"],
@@ -262,56 +265,85 @@ def snapshot_counts(*, organisation_id: int) -> dict:
     return data
 
 
-def _scenario_titles(counted: QuerySet[Score]) -> dict[str, dict]:
-    """{scenario key: {title, order, pack}} for every scenario of every version of the
-    packs the counted scores were made with (an older version's key included, so no
-    person's band is left out); titles from the newest version. One query."""
-    from apps.catalogue.models import Pack, Scenario
-
-    slugs = Pack.objects.filter(pk__in=counted.values("pack_id")).values("slug")
-    titles: dict[str, dict] = {}
-    for key, title, order, slug in (
-        Scenario.objects.filter(pack__slug__in=slugs)
-        .order_by("pack__slug", "-pack__loaded_at", "order")
-        .values_list("key", "title", "order", "pack__slug")
-    ):
-        titles.setdefault(key, {"title": title, "order": order, "pack": slug})
-    return titles
+# Per database: the function that turns a JSON object into (key, text value) rows, and the
+# one that names a JSON value's type (a non-object is skipped, never an error).
+_JSON_EACH = {
+    "postgresql": ("jsonb_each_text", "jsonb_typeof"),
+    "sqlite": ("json_each", "json_type"),
+}
 
 
-def results_summary(counted: QuerySet[Score], titles: dict[str, dict]) -> dict:
+def _band_counts(counted: QuerySet[Score]) -> tuple[dict, list[tuple]]:
+    """One query over the counted scores: ({people, baseline_not_met}, and per pack
+    version, scenario and band the number of people, with the scenario's title and order
+    in that version and when the version was loaded). Grouped by the bands the scores
+    hold, so the scenarios need not be known first (no catalogue query before it) and
+    the query is the same whatever the number of scenarios or people.
+
+    Django's ORM cannot group by the keys of a JSON object, hence SQL; the counted rows
+    are the ORM's own query (`_counted_scores`, the one definition of what counts)."""
+    each, json_type = _JSON_EACH[connection.vendor]
+    rows_sql, params = counted.values_list(
+        "assessment__user_id", "baseline_met", "pack_id", "bands"
+    ).query.sql_with_params()
+    # Only our own names are formatted in; every value goes as a parameter.
+    sql = f"""
+        WITH c (uid, baseline_met, pack_id, bands) AS ({rows_sql}),
+        g AS (
+            SELECT c.pack_id, j.key AS scenario, j.value AS band, COUNT(*) AS n
+            FROM c CROSS JOIN {each}(c.bands) AS j
+            WHERE {json_type}(c.bands) = 'object'
+            GROUP BY c.pack_id, j.key, j.value
+        )
+        SELECT NULL, NULL, NULL, COUNT(DISTINCT uid),
+            COUNT(DISTINCT CASE WHEN NOT baseline_met THEN uid END), NULL, NULL, NULL
+        FROM c
+        UNION ALL
+        SELECT g.pack_id, g.scenario, g.band, g.n, 0, sc.title, sc."order", p.loaded_at
+        FROM g
+        LEFT JOIN catalogue_scenario sc ON sc.pack_id = g.pack_id AND sc.key = g.scenario
+        LEFT JOIN catalogue_pack p ON p.id = g.pack_id
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    totals = next(r for r in rows if r[0] is None)
+    return {"people": totals[3] or 0, "baseline_not_met": totals[4] or 0}, [
+        r for r in rows if r[0] is not None
+    ]
+
+
+def results_summary(counted: QuerySet[Score]) -> dict:
     """Counts over the counted scores: people, baseline not met, bands per scenario. No
-    names, and no row per person leaves the database: one aggregate query, with a
-    filtered count per scenario and band (`titles` names the scenarios to count)."""
-    counts: dict[str, Count] = {
-        "people": Count("assessment__user_id", distinct=True),
-        "baseline_not_met": Count(
-            "assessment__user_id", distinct=True, filter=Q(baseline_met=False)
-        ),
-    }
-    keys = sorted(titles, key=lambda k: (titles[k].get("order", 999), k))
-    for i, key in enumerate(keys):
-        counts[f"s{i}"] = Count("pk", filter=Q(bands__has_key=key))
-        for band in BAND_ORDER:
-            counts[f"s{i}_{band}"] = Count(
-                "pk", filter=Q(Exact(KeyTextTransform(key, "bands"), band))
-            )
-    totals = counted.aggregate(**counts)
+    names, and no row per person leaves the database: one query (`_band_counts`).
+
+    Every scenario someone has a band in is listed (an older pack version's included, so
+    no person's band is left out), titled and ordered as in the newest pack version that
+    holds it among those the counted people answered."""
+    totals, rows = _band_counts(counted)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    names: dict[str, tuple] = {}
+    for _pack_id, key, band, n, _, title, order, loaded_at in rows:
+        counts[key][band] += n
+        # the newest version's title and place; a version without it (never expected:
+        # bands come from the pack's own scenarios) names it by its key, last
+        # (on SQLite a raw row's time is ISO text: it orders the same)
+        rank = (title is not None, loaded_at is not None, loaded_at)
+        if key not in names or rank > names[key][0]:
+            names[key] = (rank, title, order)
     scenarios = []
-    for i, key in enumerate(keys):
-        total = totals[f"s{i}"]
-        if not total:
-            continue
+    for key in sorted(counts, key=lambda k: (_order(names[k][2]), k)):
+        total = sum(counts[key].values())
         scenarios.append(
             {
                 "id": key,
-                "title": titles[key]["title"],
+                "title": names[key][1] or key,
                 "people": total,
                 "bands": [
                     {
                         "band": band,
-                        "count": totals[f"s{i}_{band}"],
-                        "percent": round(100 * totals[f"s{i}_{band}"] / total),
+                        "count": counts[key][band],
+                        "percent": round(100 * counts[key][band] / total),
                     }
                     for band in BAND_ORDER
                 ],
@@ -324,6 +356,10 @@ def results_summary(counted: QuerySet[Score], titles: dict[str, dict]) -> dict:
         "baseline_not_met_percent": round(100 * not_met / people) if people else 0,
         "scenarios": scenarios,
     }
+
+
+def _order(order) -> int:
+    return 999 if order is None else order
 
 
 def _trend(organisation_id: int, filters: Filters, k: int) -> list[dict]:
@@ -371,7 +407,7 @@ def dashboard_for_user(*, user, filters: Filters | None = None) -> dict:
     filters = filters or Filters()
     k = aggregate_min_people()
     counted = _counted_scores(membership.organisation_id, filters)
-    summary = results_summary(counted, _scenario_titles(counted))
+    summary = results_summary(counted)
     results: dict = {"hidden": summary["people"] < k, "min_people": k}
     if not results["hidden"]:
         results.update(summary)
@@ -392,7 +428,7 @@ def dashboard_for_user(*, user, filters: Filters | None = None) -> dict:
             "campaign": str(filters.campaign.public_id) if filters.campaign else "",
             "audience": filters.audience,
         },
-        "completion": completion_for_user(user=user, filters=filters),
+        "completion": _completion(membership, filters),
         "results": results,
     }
 

@@ -153,6 +153,28 @@ def test_exports_neutralise_formulas_and_keep_numbers(client_for, bob, org_a, pa
     assert {e.detail["format"] for e in events} == {"csv", "xlsx"}
 
 
+def test_people_on_two_versions_of_a_pack_are_counted_under_the_newest_title(bob, org_a, pack):
+    from apps.catalogue.services import pack_load_data
+    from tests.catalogue.packs import minimal_pack_data
+
+    people(org_a, 3, pack, ALL_NO)  # high, on the first version
+    newer = minimal_pack_data(version="2027.1")
+    newer["scenarios"][0]["title"] = "Account takeover, revised"
+    newer_pack = pack_load_data(newer).pack
+    people(org_a, 2, newer_pack, TWO_STEP_ONLY)  # low, on the newer one
+
+    (scenario,) = _results(bob)["scenarios"]
+    assert scenario["id"] == "account-takeover"
+    assert scenario["title"] == "Account takeover, revised"
+    assert scenario["people"] == 5
+    assert {b["band"]: b["count"] for b in scenario["bands"]} == {
+        "low": 2,
+        "moderate": 0,
+        "high": 3,
+        "critical": 0,
+    }
+
+
 def test_dashboard_selectors_run_the_same_queries_for_10_and_1000_members(bob, org_a, pack):
     def count():
         with CaptureQueriesContext(connection) as ctx:
