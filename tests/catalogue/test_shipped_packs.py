@@ -27,8 +27,14 @@ SHIPPED_FILES = {
     "election-bodies.yaml": ("election-bodies", "2026.1"),
     "high-risk-individuals-2026.2.yaml": ("high-risk-individuals", "2026.2"),
     "election-bodies-2026.2.yaml": ("election-bodies", "2026.2"),
+    "high-risk-individuals-2026.3.yaml": ("high-risk-individuals", "2026.3"),
+    "election-bodies-2026.3.yaml": ("election-bodies", "2026.3"),
 }
-NEWEST = "2026.2"
+NEWEST = "2026.3"
+# Step phrases, the vigilance calibration and the rest of issue 14 hold from 2026.2 on.
+REWORKED_SINCE = "2026.2"
+# A question a busy person reads in one go (issue 15); the detail goes in the help text.
+QUESTION_MAX_CHARS = 200
 # A loaded version never changes: these files are what 2026.1 and 2026.2 assessments were
 # answered against (2026.2 froze on release). Change content in a new version file instead.
 FROZEN_SHA256 = {
@@ -73,7 +79,8 @@ def shipped(request):
 
 
 def newest(pack: dict) -> bool:
-    return version_sort_key(pack["version"]) >= version_sort_key(NEWEST)
+    """2026.2 or later: the versions reworked by issue 14."""
+    return version_sort_key(pack["version"]) >= version_sort_key(REWORKED_SINCE)
 
 
 def test_every_pack_file_in_the_directory_is_a_known_shipped_version():
@@ -84,6 +91,37 @@ def test_every_pack_file_in_the_directory_is_a_known_shipped_version():
 def test_the_2026_1_files_are_unchanged(name):
     digest = hashlib.sha256((PACKS_DIR / name).read_bytes()).hexdigest()
     assert digest == FROZEN_SHA256[name], f"{name} changed: put changed content in a new version"
+
+
+def test_every_question_of_the_newest_packs_is_short_enough_to_read_in_one_go(shipped):
+    _, pack = shipped
+    if pack["version"] != NEWEST:
+        pytest.skip("released versions stay as they were; 2026.3 shortened their long questions")
+    long = [c["id"] for c in all_controls(pack) if len(c["question"]) > QUESTION_MAX_CHARS]
+    assert long == []
+
+
+@pytest.mark.parametrize("stem", ["high-risk-individuals", "election-bodies"])
+def test_2026_3_changes_only_the_wording_of_questions_and_their_help(stem):
+    # Shortening a question moved its detail into the help text: same controls, answers,
+    # conditions, trees and calibration, so a 2026.2 answer means the same in 2026.3.
+    def without_wording(path):
+        pack = read_pack_file(path)
+        for control in all_controls(pack):
+            control.pop("question")
+            control.pop("help")
+        return {key: value for key, value in pack.items() if key != "version"}
+
+    before = without_wording(PACKS_DIR / f"{stem}-2026.2.yaml")
+    after = without_wording(PACKS_DIR / f"{stem}-2026.3.yaml")
+    assert after == before
+    old = {c["id"]: c for c in all_controls(read_pack_file(PACKS_DIR / f"{stem}-2026.2.yaml"))}
+    for control in all_controls(read_pack_file(PACKS_DIR / f"{stem}-2026.3.yaml")):
+        if control["question"] != old[control["id"]]["question"]:
+            # only a question that was too long is reworded, and the old help text is
+            # kept whole, after the detail moved into it
+            assert len(old[control["id"]]["question"]) > QUESTION_MAX_CHARS, control["id"]
+            assert control["help"].endswith(old[control["id"]]["help"]), control["id"]
 
 
 def test_every_node_of_the_newest_packs_has_a_plain_step_phrase(shipped):
