@@ -61,6 +61,20 @@ class AccountAdapter(DefaultAccountAdapter):
             request.session.cycle_key()
         return response
 
+    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
+        # Setting up the first second factor ends on our page of the new codes, which says
+        # what allauth's "new recovery codes have been made" banner says; for a newcomer
+        # its "any old ones no longer work" only raises the question of which old ones.
+        match = getattr(request, "resolver_match", None)
+        if (
+            message_template == "mfa/messages/recovery_codes_generated.txt"
+            and match is not None
+            and match.namespace == "accounts"
+            and match.url_name in ("activate_totp", "add_webauthn")
+        ):
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         required = super().is_reauthentication_required(app=app, **kwargs)
         if required and app == "allauth.mfa":
@@ -95,6 +109,12 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return decrypt_secret(encrypted_text)
+
+    def generate_authenticator_name(self, user, type: Authenticator.Type) -> str:
+        """The name offered for a new security key: plain words, not allauth's "Master
+        key" / "Backup key" / "Key nr. 3"."""
+        count = Authenticator.objects.filter(user_id=user.pk, type=type).count()
+        return "Security key" if count == 0 else f"Security key {count + 1}"
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """Someone who must use MFA cannot remove their last second factor."""

@@ -63,6 +63,7 @@ def test_a_newcomer_sets_up_the_app_and_is_shown_the_codes_to_store(
         expect(page.locator(".govuk-header")).to_be_visible()
         body = page.content()
         assert "Confirm access" not in body and "Confirm Access" not in body
+        assert "no longer work" not in body  # no banner about "old" codes for a newcomer
         rc = Authenticator.objects.get(
             user__email="newcomer@example.org", type=Authenticator.Type.RECOVERY_CODES
         )

@@ -62,6 +62,7 @@ def test_a_first_security_key_leads_to_the_codes_shown_once(signed_in, live_serv
     expect(page.locator("h1")).to_have_text("Add a security key")
     assert page.title().startswith("Security keys")
     _plain_english(page)
+    expect(page.get_by_label("Name")).to_have_value("Security key")
     page.get_by_label("Name").fill("Blue YubiKey")
     page.get_by_role("button", name="Add security key").click()
 
@@ -69,6 +70,9 @@ def test_a_first_security_key_leads_to_the_codes_shown_once(signed_in, live_serv
     expect(page.locator("h1")).to_have_text("Save your recovery codes")
     assert page.url.endswith(reverse("accounts:new_recovery_codes"))
     expect(page.get_by_text("If you lose your security key")).to_be_visible()
+    expect(page.get_by_text("Security key added.")).to_be_visible()
+    # The page itself says the codes are new: no banner about "old ones" for a newcomer.
+    assert "no longer work" not in page.content()
     key = Authenticator.objects.get(user=newcomer, type=Authenticator.Type.WEBAUTHN)
     assert key.wrap().name == "Blue YubiKey"
     codes = (
