@@ -154,48 +154,66 @@ def completion_for_user(*, user, filters: Filters | None = None) -> list[dict]:
 
 
 def _completion(membership, filters: Filters) -> list[dict]:
+    """The campaigns with their counts, in one query (a LEFT JOIN of their assignments,
+    grouped by campaign).
+
+    An assignment counts while its person is active and still a member here, of the
+    audience filtered: a membership is one per person, so these are inner joins of the
+    assignment, not a subquery per row. In SQL rather than the ORM: measured on the API
+    bench's data, Django spent 1.2 ms building and compiling the equivalent annotated
+    query (three filtered counts over four joins) for a 1.1 ms round trip."""
     today = timezone.localdate()
-    # An assignment counts while its person is active and still a member here (one
-    # membership per person, so these are joins, not a subquery per row), of the
-    # audience filtered. The counts ride on the campaigns' own query: one round trip.
-    current = Q(
-        assignments__user__is_active=True,
-        assignments__user__membership__organisation_id=membership.organisation_id,
-    )
+    params: list = [
+        Assessment.Status.SUBMITTED,
+        Assessment.Status.IN_PROGRESS,
+        membership.organisation_id,
+    ]
+    audience = ""
     if filters.audience:
-        current &= Q(assignments__user__membership__audience=filters.audience)
-    campaigns = Campaign.objects.filter(organisation_id=membership.organisation_id)
+        audience = "AND m.audience = %s"
+        params.append(filters.audience)
+    params.append(membership.organisation_id)
+    campaign = ""
     if filters.campaign is not None:
-        campaigns = campaigns.filter(pk=filters.campaign.pk)
-    status = "assignments__assessment__status"
-    campaigns = campaigns.annotate(
-        total=Count("assignments", filter=current),
-        submitted=Count("assignments", filter=current & Q(**{status: Assessment.Status.SUBMITTED})),
-        in_progress=Count(
-            "assignments", filter=current & Q(**{status: Assessment.Status.IN_PROGRESS})
-        ),
+        campaign = "AND c.id = %s"
+        params.append(filters.campaign.pk)
+    # Only our own names and clauses are formatted in; every value goes as a parameter.
+    campaigns = Campaign.objects.raw(
+        f"""
+        SELECT c.id, c.public_id, c.name, c.pack_slug, c.due_date, COUNT(a.id) AS total,
+            COUNT(CASE WHEN e.status = %s THEN 1 END) AS submitted,
+            COUNT(CASE WHEN e.status = %s THEN 1 END) AS in_progress
+        FROM compliance_campaign c
+        LEFT JOIN (
+            compliance_assignment a
+            JOIN accounts_user u ON u.id = a.user_id AND u.is_active
+            JOIN accounts_membership m ON m.user_id = a.user_id
+                AND m.organisation_id = %s {audience}
+            LEFT JOIN assessments_assessment e ON e.id = a.assessment_id
+        ) ON a.campaign_id = c.id
+        WHERE c.organisation_id = %s {campaign}
+        GROUP BY c.id, c.public_id, c.name, c.pack_slug, c.due_date, c.created_at
+        ORDER BY c.created_at DESC, c.id DESC
+        """,  # noqa: S608
+        params,
     )
     rows = []
-    for public_id, name, pack, due_date, total, submitted, in_progress in campaigns.order_by(
-        "-created_at", "-pk"
-    ).values_list(
-        "public_id", "name", "pack_slug", "due_date", "total", "submitted", "in_progress"
-    ):
-        open_count = total - submitted
-        overdue = open_count if due_date < today else 0
-        in_progress = 0 if overdue else in_progress
+    for c in campaigns:
+        open_count = c.total - c.submitted
+        overdue = open_count if c.due_date < today else 0
+        in_progress = 0 if overdue else c.in_progress
         rows.append(
             {
-                "campaign": str(public_id),
-                "name": name,
-                "pack": pack,
-                "due_date": due_date,
-                "total": total,
+                "campaign": str(c.public_id),
+                "name": c.name,
+                "pack": c.pack_slug,
+                "due_date": c.due_date,
+                "total": c.total,
                 "not_started": open_count - in_progress - overdue,
                 "in_progress": in_progress,
-                "submitted": submitted,
+                "submitted": c.submitted,
                 "overdue": overdue,
-                "percent_submitted": round(100 * submitted / total) if total else 0,
+                "percent_submitted": round(100 * c.submitted / c.total) if c.total else 0,
             }
         )
     return rows

@@ -192,3 +192,71 @@ def test_the_launch_form_launches_and_lands_on_the_dashboard(client_for, bob, ca
     bad = client.post(reverse("compliance:campaign_new"), {"pack": str(pack.public_id)})
     assert bad.status_code == 400
     assert Campaign.objects.count() == 1
+
+
+def test_completion_counts_current_active_members_by_status(bob, org_a, org_b, pack):
+    from apps.assessments.models import Assessment
+
+    def status_of(of, **filters):
+        rows = selectors.completion_for_user(
+            user=bob, filters=selectors.filters_for_user(user=bob, **filters)
+        )
+        (row,) = [r for r in rows if r["campaign"] == str(of.public_id)]
+        return {k: row[k] for k in ("total", "not_started", "in_progress", "submitted")} | {
+            "overdue": row["overdue"]
+        }
+
+    submitted = people(org_a, 3, pack, ALL_NO)
+    started = people(org_a, 2, pack, ALL_NO, submitted=False)
+    people(org_a, 2, pack, ALL_NO, submitted=False)  # assigned, never started this one
+    campaign = services.campaign_launch(
+        actor=bob, pack=pack, due_date=_due(), audience=Audience.STAFF
+    )
+    for user in [*submitted, *started]:
+        Assignment.objects.filter(campaign=campaign, user=user).update(
+            assessment=Assessment.objects.get(user=user)
+        )
+    everyone = Assignment.objects.filter(campaign=campaign).count()
+
+    assert status_of(campaign) == {
+        "total": everyone,
+        "not_started": everyone - 5,
+        "in_progress": 2,
+        "submitted": 3,
+        "overdue": 0,
+    }
+
+    # someone deactivated and someone who moved to another organisation no longer count
+    submitted[0].is_active = False
+    submitted[0].save(update_fields=["is_active"])
+    started[0].membership.organisation = org_b
+    started[0].membership.save(update_fields=["organisation"])
+    assert status_of(campaign) == {
+        "total": everyone - 2,
+        "not_started": everyone - 5,
+        "in_progress": 1,
+        "submitted": 2,
+        "overdue": 0,
+    }
+
+    # filtered by campaign and by another audience: the campaign is listed, with nobody
+    assert status_of(campaign, campaign=campaign.public_id)["total"] == everyone - 2
+    assert status_of(campaign, audience=Audience.PARLIAMENTARIAN) == {
+        "total": 0,
+        "not_started": 0,
+        "in_progress": 0,
+        "submitted": 0,
+        "overdue": 0,
+    }
+
+    # past its due date, whoever has not submitted is overdue
+    Campaign.objects.filter(pk=campaign.pk).update(
+        due_date=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    assert status_of(campaign) == {
+        "total": everyone - 2,
+        "not_started": 0,
+        "in_progress": 0,
+        "submitted": 2,
+        "overdue": everyone - 4,
+    }
