@@ -3,7 +3,8 @@
 One organisation; CLIENTS members with an open assessment of the shipped
 high-risk-individuals pack (one per concurrent client: each client writes to its own), and
 BACKGROUND members with a submitted, fully answered and scored assessment (what the
-compliance summary aggregates). One API key with every scope. Prints one JSON line: the
+compliance summary aggregates), and two rounds of a campaign assigned to all of them (what
+its completion counts). One API key with every scope. Prints one JSON line: the
 key, the open assessments' ids, 40 question ids and their answers for the bulk write.
 """
 
@@ -92,6 +93,39 @@ def main(clients: int, background: int) -> None:
                 user=u, organisation=organisation, pack=pack, audience=Audience.PARLIAMENTARIAN
             )
             for u in members[:clients]
+        ]
+    )
+    # Two rounds of a campaign over everyone, as an organisation checking each term has:
+    # the summary's completion counts them (without campaigns it has nothing to count).
+    from apps.compliance.models import Assignment, Campaign
+
+    today = timezone.localdate()
+    previous = Campaign.objects.create(
+        organisation=organisation,
+        name="Spring check",
+        pack_slug=pack.slug,
+        pack_title=pack.title,
+        audience=Audience.PARLIAMENTARIAN,
+        due_date=today - timedelta(days=60),
+        created_by=admin,
+        created_at=timezone.now() - timedelta(days=90),
+    )
+    current = Campaign.objects.create(
+        organisation=organisation,
+        name="Autumn check",
+        pack_slug=pack.slug,
+        pack_title=pack.title,
+        audience=Audience.PARLIAMENTARIAN,
+        due_date=today + timedelta(days=30),
+        previous=previous,
+        created_by=admin,
+    )
+    assessment_of = {a.user_id: a.pk for a in [*done, *open_ones]}
+    Assignment.objects.bulk_create(
+        [
+            Assignment(campaign=c, user=u, assessment_id=assessment_of.get(u.pk))
+            for c in (previous, current)
+            for u in members
         ]
     )
     # 40 questions that stay shown when only they are answered (with their first answer),

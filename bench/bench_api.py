@@ -7,8 +7,9 @@ sync workers), and measures over loopback with an API key:
 - the trivial endpoint (bench/api_urls.py: same authentication, permission, throttling
   and audit event as every route, no work) as the baseline;
 - the organisation's compliance summary (GET /api/v1/compliance/summary/: the dashboard's
-  completion and, over the seeded submitted people, its band distributions; the bench
-  stops if the route fails or the figures are withheld);
+  completion of the seeded campaign rounds and, over the seeded submitted people, its
+  band distributions; the bench stops if the route fails, the figures are withheld or
+  completion is empty);
 - a bulk write of 40 verified answers with evidence, each client to its own member's
   assessment.
 Measurements alternate in rounds so baseline and subject see the same machine. Request
@@ -158,6 +159,8 @@ async def _drive(base: str, seed: dict) -> tuple[dict, str]:
         )
     if probe_response.json()["results"].get("hidden"):
         raise RuntimeError(f"{summary}: the seed is below AGGREGATE_MIN_PEOPLE, figures hidden")
+    if not probe_response.json()["completion"]:
+        raise RuntimeError(f"{summary}: no campaign to count, completion is not measured")
     await probe.aclose()
     clients = [
         Client(base, seed["key"], assessment, seed["controls"], seed["choices"], summary)
@@ -242,7 +245,8 @@ def _report(r: dict, seed: dict, rss: float, summary: str) -> str:
         "",
         f"gunicorn {WORKERS} × {WORKER_CLASS} workers, DEBUG off, PostgreSQL, loopback, one "
         f"API key; {seed['members']} members, {seed['assessments_total']} assessments, "
-        f"{seed['answers']} answers; pack high-risk-individuals 2026.2 (42 controls). Command: "
+        f"{seed['answers']} answers, two campaign rounds over every member; pack "
+        "high-risk-individuals 2026.2 (42 controls). Command: "
         "`python -m bench api` (or `make bench`).",
         "",
         "| what | clients | requests | failures | median ms | p95 ms | req/s | median vs trivial |",
