@@ -190,6 +190,9 @@ def section_context(
         "errors": error_list,
         "previous_url": _section_url(assessment, previous.id) if previous else None,
         "unconfirmed_here": any(q["from_last_time"] and q["visible"] for q in questions),
+        "to_confirm": selectors.unconfirmed_count(
+            state=state, carried=[k for k, a in stored.items() if a.from_last_time]
+        ),
     }
 
 
@@ -229,6 +232,7 @@ def answer_saved_context(*, assessment, saved) -> dict:
         ),
         "changed": changed,
         "progress": state.progress,
+        "to_confirm": selectors.unconfirmed_count(state=state, carried=saved.carried),
         "section_nav": _section_nav(assessment, state, question.section_id),
         "panel": {
             "rows": exposure_rows(assessment=assessment, after=saved.after, before=saved.before)
@@ -281,6 +285,7 @@ def review_context(*, assessment) -> dict:
                     **entry(question),
                     "label": option.label if option else "",
                     "note": stored_answer.note if stored_answer else "",
+                    "from_last_time": bool(stored_answer and stored_answer.from_last_time),
                 }
             )
         summary.append({"title": section.title, "entries": entries})
@@ -288,6 +293,9 @@ def review_context(*, assessment) -> dict:
         "assessment": assessment,
         "questionnaire": questionnaire,
         "progress": state.progress,
+        "to_confirm": selectors.unconfirmed_count(
+            state=state, carried=[k for k, a in stored.items() if a.from_last_time]
+        ),
         "unanswered": [entry(q) for q in state.unanswered()],
         "unsure": [
             entry(q) for q in selectors.unsure_questions(state=state, answer_map=answer_map)

@@ -72,6 +72,12 @@ def stored_answer_states(*, assessment) -> dict[str, tuple[str, bool]]:
     return {control_key: (answer_key, carried) for control_key, answer_key, carried in rows}
 
 
+def unconfirmed_count(*, state, carried) -> int:
+    """How many answers carried over from last time are still to confirm, among the
+    questions shown now (`carried`: the control ids stored with `from_last_time`)."""
+    return sum(1 for control_id in carried if control_id in state.visible)
+
+
 def disputes_for_assessment(*, assessment) -> dict[str, tuple]:
     """control id -> (disputed at, reason) for each confirmation of `assessment` that the
     person disputed, in one query (the undisputed ones, usually all, are not loaded)."""

@@ -236,6 +236,7 @@ class AnswerSaved:
     after: dict[str, str]
     notes: dict[str, str]  # every note after the save, by control id
     confirmation: AnswerVerification | None = None  # the IT team's, for `control_key`
+    carried: frozenset[str] = frozenset()  # answers still "from last time" after the save
 
 
 def answer_save(
@@ -294,6 +295,7 @@ def answer_save(
         after={**before, control_key: answer_key},
         notes=notes,
         confirmation=confirmation,
+        carried=frozenset(k for k, a in stored.items() if a.from_last_time) - {control_key},
     )
 
 

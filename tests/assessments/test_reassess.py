@@ -66,6 +66,25 @@ def test_reassessing_starts_from_the_last_answers_marked_from_last_time(
     review = client.get(_url("review", newer)).content.decode()
     assert "From last time, not confirmed yet" in review
     assert review.split('id="unconfirmed"')[1].split("</ul>")[0].count("<li>") == 6
+    # Progress counts carried answers as done (it never drops), so it also says what is
+    # left to check, and the answer list marks each carried answer.
+    assert "6 answers from last time</strong> still to confirm or change" in page
+    assert "6 answers from last time</strong> still to confirm or change" in review
+    assert review.count("From last time</strong>") == 6
+
+
+def test_answering_a_carried_question_counts_down_what_is_left_to_confirm(
+    client_for, alice, alice_assessment
+):
+    client = client_for(alice)
+    newer = _reassessed(client, alice, alice_assessment)
+    fragment = client.post(
+        _url("answer", newer),
+        {"control": "T-ACC-01", "answer-T-ACC-01": "no"},  # the same answer, now confirmed
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "5 answers from last time</strong> still to confirm or change" in fragment
+    assert _carried(newer) == set(LAST_TIME) - {"T-ACC-01"}
 
 
 def test_changing_one_answer_or_confirming_a_section_clears_the_mark(

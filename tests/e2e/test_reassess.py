@@ -64,6 +64,8 @@ def test_reassess_from_last_time_confirm_a_section_change_one_review_and_submit(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your accounts")
     expect(page.locator(".portcullis-from-last-time")).to_have_count(3)
     expect(page.locator("#question-T-ACC-01").get_by_label("No", exact=True)).to_be_checked()
+    # Progress counts carried answers as done, and says how many are left to check.
+    expect(page.locator("#progress-to-confirm")).to_contain_text("6 answers from last time")
     _no_serious_violations(page)
 
     # Confirm the whole section in one go.
@@ -71,6 +73,7 @@ def test_reassess_from_last_time_confirm_a_section_change_one_review_and_submit(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your devices")
     expect(page.locator(".portcullis-from-last-time")).to_have_count(3)
     assert _carried(newer) == {"T-DEV-01", "T-DEV-02", "T-GOV-01"}
+    expect(page.locator("#progress-to-confirm")).to_contain_text("3 answers from last time")
     _no_serious_violations(page)
 
     # Change one answer (T-DEV-02 is now partly in place) and move on: the answers left
@@ -81,6 +84,7 @@ def test_reassess_from_last_time_confirm_a_section_change_one_review_and_submit(
             question.get_by_label("Partly", exact=True).check()
         expect(question.locator(".portcullis-from-last-time")).to_have_count(0)
         expect(page.locator(".portcullis-from-last-time")).to_have_count(2)
+        expect(page.locator("#progress-to-confirm")).to_contain_text("2 answers from last time")
         _no_serious_violations(page)
     else:
         question.get_by_label("Partly", exact=True).check()
@@ -95,6 +99,7 @@ def test_reassess_from_last_time_confirm_a_section_change_one_review_and_submit(
     unconfirmed = page.locator("#unconfirmed li")
     expect(unconfirmed).to_have_count(2)
     expect(unconfirmed.nth(0)).to_contain_text("Keep devices updated")
+    expect(page.locator("#progress-to-confirm")).to_contain_text("2 answers from last time")
     _no_serious_violations(page)
 
     page.get_by_role("button", name="Submit and see my results").click()
