@@ -105,7 +105,7 @@ def test_the_report_says_which_ways_in_are_open_and_which_step_closes_them(
     # needs) closes them all; the summary and the plan say so.
     first = result["plan"][0]
     assert first["routes"] == {"account-takeover": [0.75, 0]}
-    assert html.count("Closes the ways in left") == 2
+    assert html.count("Closes every way in still open") == 2
     assert f'{first["title"]}</h3>\n    <p class="report-ways-in"><strong>Closes' in html
 
 

@@ -26,7 +26,7 @@ def test_open_ways_in_read_as_whole_numbers(count, text):
         (3, 2, "closes 1 of 3 ways in"),
         (3, 0, "closes all 3 ways in"),
         (1, 0, "closes the last way in"),
-        (2.5, 0, "closes the ways in left"),
+        (2.5, 0, "closes every way in still open"),
         (6.8, 4.8, "narrows the open ways in from about 7 to about 5"),
         (4, 2.5, "narrows the open ways in from 4 to about 3"),
         (1.2, 1.0, "partly closes a way in"),
