@@ -243,15 +243,7 @@ def detail_view_record(*, actor, assessment: Assessment, what: str, reason: str)
     # SECURITY: re-check scope here too, whatever the caller did: a current, active
     # member of the actor's own organisation, a submitted assessment.
     scoped = selectors.member_assessment_for_admin(user=actor, public_id=assessment.public_id)
-    with transaction.atomic():
-        return audit_record(
-            actor=actor,
-            action=selectors.DETAIL_VIEW_ACTION,
-            organisation=scoped.organisation,
-            subject=scoped.user,
-            obj=scoped,
-            detail={"what": what, "reason": reason, "pack": scoped.pack.slug},
-        )
+    return _detail_viewed(actor=actor, scoped=scoped, what=what, reason=reason)
 
 
 def disputes_view_record(*, actor, assessment: Assessment, reason: str):
@@ -264,6 +256,12 @@ def disputes_view_record(*, actor, assessment: Assessment, reason: str):
     # SECURITY: re-check scope here too: a current, active member of the actor's own
     # organisation (the assessment may still be open: disputes happen before submitting).
     scoped = dispute_assessment_for_admin(user=actor, public_id=assessment.public_id)
+    return _detail_viewed(actor=actor, scoped=scoped, what="disputes", reason=reason)
+
+
+def _detail_viewed(*, actor, scoped: Assessment, what: str, reason: str):
+    """The "who has seen my answers" event for an assessment already re-scoped to the
+    actor's organisation, committed in its own transaction."""
     with transaction.atomic():
         return audit_record(
             actor=actor,
@@ -271,7 +269,7 @@ def disputes_view_record(*, actor, assessment: Assessment, reason: str):
             organisation=scoped.organisation,
             subject=scoped.user,
             obj=scoped,
-            detail={"what": "disputes", "reason": reason, "pack": scoped.pack.slug},
+            detail={"what": what, "reason": reason, "pack": scoped.pack.slug},
         )
 
 
