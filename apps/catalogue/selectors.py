@@ -102,6 +102,17 @@ def scenario_list(*, pack: Pack) -> QuerySet[Scenario]:
     return Scenario.objects.filter(pack=pack).order_by("order")
 
 
+def scenario_titles(*, keys) -> dict[str, str]:
+    """Scenario key -> title, as the newest loaded pack version that has it says (one
+    query). Keys no pack knows are left out."""
+    rows = (
+        Scenario.objects.filter(key__in=set(keys))
+        .order_by("pack__loaded_at", "pk")
+        .values_list("key", "title")
+    )
+    return dict(rows)  # newer versions come later and win
+
+
 # --- the pack page ------------------------------------------------------------------
 @dataclass
 class TreeNodeView:

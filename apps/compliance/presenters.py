@@ -35,9 +35,17 @@ def dashboard_context(*, user, filters) -> dict:
 
 
 def members_context(*, user, filters, page=1) -> dict:
+    from apps.catalogue.selectors import scenario_titles
+
     found = selectors.member_status_page_for_user(user=user, filters=filters, page=page)
+    # Rows carry scenario keys (as the exports do); a person reads the scenario's title.
+    titles = scenario_titles(keys={key for row in found["rows"] for key in row["bands"]})
+    members = [
+        {**row, "results": [(titles.get(key, key), band) for key, band in row["bands"].items()]}
+        for row in found["rows"]
+    ]
     return {
-        "members": found["rows"],
+        "members": members,
         "page": found["page"],
         "filter": _filter_choices(user=user, filters=filters),
     }

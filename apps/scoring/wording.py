@@ -40,7 +40,11 @@ def ways_in_closed(before: float, after: float) -> str:
     if after == 0:
         if before == 1:
             return "closes the last way in"
-        return f"closes all {_ways(before)}" if before.is_integer() else "closes every way in still open"
+        return (
+            f"closes all {_ways(before)}"
+            if before.is_integer()
+            else "closes every way in still open"
+        )
     closed = round(before - after, 1)
     if before.is_integer() and after.is_integer():
         return f"closes {_count(closed)} of {_ways(before)}"

@@ -215,6 +215,12 @@ def test_the_people_page_shows_a_page_at_a_time_in_the_same_queries(client_for, 
     html = client_for(bob).get(reverse("compliance:members"), {"page": "2"}).content.decode()
     assert "Page 2 of 2 (111 people)" in html
     assert everyone[100]["email"] in html and everyone[0]["email"] not in html
+    # Each band under its attack's title, never the scenario's internal key.
+    (key,) = everyone[100]["bands"]
+    title = pack.scenarios.get(key=key).title
+    cell = html.split(f'data-member="{everyone[100]["email"]}"')[1].split("</tr>")[0]
+    assert f"{title}:</span> <strong>{everyone[100]['bands'][key]}</strong>" in cell
+    assert f"{key}:" not in cell
 
 
 @pytest.mark.parametrize(
