@@ -16,6 +16,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config.devsecrets import development_secret
 from config.production_guard import ImproperlyConfiguredForProduction, check_production_settings
 from config.storage import private_storage
 
@@ -32,11 +33,19 @@ TESTING = env.bool("PORTCULLIS_TESTING", default="pytest" in sys.modules)
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
-# SECURITY: in development a random key is generated per process when none is given
-# (sessions do not survive a restart, which is fine locally). Production requires one.
+# SECURITY: production requires one. In development, when none is given, one is generated
+# once into SECRET_KEY_FILE (under var/, never in git), so that a restart of `make run`
+# keeps people signed in and the links already emailed (invitations, password resets)
+# working; tests use a random key per process.
 SECRET_KEY = env.str("SECRET_KEY", default="")
+SECRET_KEY_FILE = Path(env.str("SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret.key")))
 if not SECRET_KEY and not PRODUCTION:
-    SECRET_KEY = "dev-insecure-" + secrets.token_urlsafe(40)
+    if TESTING:
+        SECRET_KEY = "dev-insecure-" + secrets.token_urlsafe(40)
+    else:
+        SECRET_KEY = development_secret(
+            SECRET_KEY_FILE, lambda: ("dev-insecure-" + secrets.token_urlsafe(40)).encode()
+        ).decode()
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -425,8 +434,7 @@ REST_FRAMEWORK = {
 API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=200)
 # SECURITY: API keys are stored as HMAC-SHA256 under this secret. Empty in production:
 # derived from SECRET_KEY (required there; rotating it then invalidates every key). Empty
-# elsewhere: generated once into API_KEY_HMAC_KEY_FILE, so keys survive a restart (the
-# development SECRET_KEY is random per process).
+# elsewhere: generated once into API_KEY_HMAC_KEY_FILE, so keys survive a restart.
 API_KEY_HMAC_KEY = env.str("API_KEY_HMAC_KEY", default="")
 API_KEY_HMAC_KEY_FILE = Path(
     env.str("API_KEY_HMAC_KEY_FILE", default=str(BASE_DIR / "var" / "api-key-hmac.key"))

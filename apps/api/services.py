@@ -26,7 +26,7 @@ from apps.accounts.selectors import membership_for_user, user_is_org_admin_of
 from apps.api.models import ApiKey, Scope
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
-from apps.core.encryption import development_secret
+from config.devsecrets import development_secret
 
 KEY_PREFIX = "pcl_"
 MAX_LIFETIME = timedelta(days=366)  # "at most a year", leap years included
@@ -41,8 +41,8 @@ def _hmac_secret() -> bytes:
     if configured:
         return configured.encode()
     if not settings.PRODUCTION:
-        # The development SECRET_KEY is random per process: a secret derived from it
-        # would orphan every key at each restart (and differ between two workers).
+        # Its own development secret, not one derived from SECRET_KEY: deleting or
+        # overriding the development SECRET_KEY must not orphan every issued key.
         return _development_hmac_secret(Path(settings.API_KEY_HMAC_KEY_FILE))
     # Derived from SECRET_KEY when no separate secret is configured (rotating SECRET_KEY
     # then invalidates every API key, which the README says).

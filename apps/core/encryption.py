@@ -20,10 +20,7 @@ demo keeps working across restarts. Production refuses to start without keys
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +29,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+
+from config.devsecrets import development_secret
 
 SEALED_PREFIX = "enc2:"
 
@@ -43,27 +42,6 @@ class SecretUnreadable(Exception):
 def _development_key(path: Path) -> bytes:
     """The Fernet key in `path`, created on first use."""
     return development_secret(path, Fernet.generate_key)
-
-
-def development_secret(path: Path, generate) -> bytes:
-    """The secret in `path`, made by `generate()` and written atomically on first use (two
-    processes may race; the first link wins and both read it). Development only: a
-    secret that must outlive a restart when no setting provides one."""
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(generate())
-        os.chmod(temporary, 0o600)
-        with contextlib.suppress(FileExistsError):  # another process got there first
-            os.link(temporary, path)
-    finally:
-        os.unlink(temporary)
-    return path.read_bytes().strip()
 
 
 def key_id(key: str | bytes) -> str:
