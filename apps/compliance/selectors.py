@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -293,27 +293,31 @@ def _band_counts(counted: QuerySet[Score]) -> tuple[dict, list[tuple]]:
     Django's ORM cannot group by the keys of a JSON object, hence SQL; the counted rows
     are the ORM's own query (`_counted_scores`, the one definition of what counts)."""
     each, json_type = _JSON_EACH[connection.vendor]
-    rows_sql, params = counted.values_list(
-        "assessment__user_id", "baseline_met", "pack_id", "bands"
+    rows_sql, params = counted.values(
+        uid=F("assessment__user_id"),
+        met=F("baseline_met"),
+        pack_version=F("pack_id"),
+        person_bands=F("bands"),
     ).query.sql_with_params()
+    # The counted rows are read twice rather than shared in a WITH: PostgreSQL would
+    # materialise a WITH read twice, measured 0.2 ms slower here at 300 people.
     # Only our own names are formatted in; every value goes as a parameter.
     sql = f"""
-        WITH c (uid, baseline_met, pack_id, bands) AS ({rows_sql}),
-        g AS (
-            SELECT c.pack_id, j.key AS scenario, j.value AS band, COUNT(*) AS n
-            FROM c CROSS JOIN {each}(c.bands) AS j
-            WHERE {json_type}(c.bands) = 'object'
-            GROUP BY c.pack_id, j.key, j.value
-        )
-        SELECT NULL, NULL, NULL, COUNT(DISTINCT uid),
-            COUNT(DISTINCT CASE WHEN NOT baseline_met THEN uid END), NULL, NULL, NULL
-        FROM c
+        SELECT NULL, NULL, NULL, COUNT(DISTINCT c.uid),
+            COUNT(DISTINCT CASE WHEN NOT c.met THEN c.uid END), NULL, NULL, NULL
+        FROM ({rows_sql}) c
         UNION ALL
-        SELECT g.pack_id, g.scenario, g.band, g.n, 0, sc.title, sc."order", p.loaded_at
-        FROM g
-        LEFT JOIN catalogue_scenario sc ON sc.pack_id = g.pack_id AND sc.key = g.scenario
-        LEFT JOIN catalogue_pack p ON p.id = g.pack_id
+        SELECT g.pack_version, g.scenario, g.band, g.n, 0, sc.title, sc."order", p.loaded_at
+        FROM (
+            SELECT c.pack_version, j.key AS scenario, j.value AS band, COUNT(*) AS n
+            FROM ({rows_sql}) c CROSS JOIN {each}(c.person_bands) AS j
+            WHERE {json_type}(c.person_bands) = 'object'
+            GROUP BY c.pack_version, j.key, j.value
+        ) g
+        LEFT JOIN catalogue_scenario sc ON sc.pack_id = g.pack_version AND sc.key = g.scenario
+        LEFT JOIN catalogue_pack p ON p.id = g.pack_version
     """  # noqa: S608
+    params = (*params, *params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
