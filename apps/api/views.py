@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
@@ -697,10 +698,20 @@ class ReportDetailView(ReportObjectView):
         return Response(ReportSerializer(self.get_report(public_id)).data)
 
 
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """`?format=` names the file to download here (pdf or html), not a DRF renderer: the
+    default negotiation read it as one and answered 404 for every download. Answers that
+    are not the file (errors) are problem JSON, the first renderer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class ReportDownloadView(ReportObjectView):
     key_scopes = {"GET": Scope.READ_REPORTS}
     person_access = {"GET": MEMBER}
     serializer_class = None
+    content_negotiation_class = FileFormatNegotiation
 
     @documented(
         summary="Download a report",
