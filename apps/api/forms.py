@@ -25,7 +25,10 @@ class IssueKeyForm(forms.Form):
     )
     expires_on = forms.DateField(
         label="Expires on",
-        help_text="At most one year from today. For example, 31 3 2027 as 2027-03-31.",
+        help_text=(
+            "At most one year from today; 90 days is suggested. Type it as 2027-03-31 "
+            "if your browser shows no calendar."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
             "required": "Choose when the key expires.",
