@@ -53,7 +53,9 @@ def test_the_report_appears_on_the_results_page_and_its_pdf_downloads(
     assert axe_violations(admin) == []
     # The link asks why first; the reason is recorded, then the PDF comes.
     row.get_by_role("link", name="PDF").click()
-    expect(admin.get_by_role("heading", level=1)).to_have_text("Why do you need to see this?")
+    expect(admin.get_by_role("heading", level=1)).to_have_text(
+        "Open Alice Member MP's answers or report"
+    )
     admin.get_by_label("Their report (PDF)").check()
     admin.get_by_label("The person asked me to").check()
     with admin.expect_download() as download_info:
