@@ -128,7 +128,13 @@ def test_each_demo_organisation_has_a_dashboard_above_the_threshold_and_a_campai
     from apps.compliance.selectors import dashboard_for_user
 
     call_command("load_catalogue", stdout=StringIO())
-    _seed()
+    out = _seed()
+    # The printout says who the campaigns are for, so nobody hunts for the MP's.
+    assert "the Commons office asks its staff, the council its election officials" in out
+    assert sorted(Campaign.objects.values_list("audience", flat=True)) == [
+        "election_official",
+        "staff",
+    ]
 
     for admin_email in ("admin@commons.demo.example", "admin@council.demo.example"):
         admin = User.objects.get(email=admin_email)

@@ -143,6 +143,12 @@ class Command(BaseCommand):
                 f"{crowd} more demo people answered and submitted, so each organisation's "
                 "dashboard at /organisation/ shows real distributions."
             )
+        self.stdout.write(
+            "Each organisation runs a campaign due in three weeks: the Commons office asks its "
+            "staff, the council its election officials (they see it on their home page). The "
+            "demo MP has none until admin@commons.demo.example launches one for MPs from "
+            "/organisation/."
+        )
         for person, user, secret in logins:
             where = person.organisation or "Platform staff (Django admin at /admin/)"
             role = "superuser" if person.staff else Membership.Role(person.role).label
