@@ -109,3 +109,20 @@ def test_reassess_from_last_time_confirm_a_section_change_one_review_and_submit(
     answers = dict(Answer.objects.filter(assessment=newer).values_list("control_key", "answer_key"))
     assert answers == {**LAST_TIME, "T-DEV-02": "partly"}
     _no_serious_violations(page)
+
+
+def test_confirm_all_goes_away_once_every_answer_on_the_page_is_confirmed(
+    signed_in, live_server, alice, submitted_last_year
+):
+    page = signed_in(alice, javascript=True)
+    page.goto(f"{live_server.url}/assessments/")
+    page.get_by_role("button", name="Reassess").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your accounts")
+    confirm_all = page.get_by_role("button", name="Confirm all in this section")
+    for control, new_answer in (("T-ACC-01", "Yes"), ("T-ACC-02", "No"), ("T-ACC-03", "No")):
+        expect(confirm_all).to_be_visible()
+        with page.expect_response(lambda r: r.url.endswith("/answer/") and r.status == 200):
+            page.locator(f"#question-{control}").get_by_label(new_answer, exact=True).check()
+    expect(page.locator(".portcullis-from-last-time")).to_have_count(0)
+    expect(confirm_all).to_be_hidden()
+    expect(page.locator("#progress-to-confirm")).to_contain_text("3 answers from last time")

@@ -19,6 +19,20 @@
       }
     }
   });
+  // Reassessing: once every answer from last time on this page is confirmed or changed,
+  // "Confirm all in this section" has nothing left to confirm.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var button = document.querySelector('button[name="action"][value="confirm"]');
+    if (!button) {
+      return;
+    }
+    var left = Array.prototype.some.call(
+      document.querySelectorAll(".portcullis-from-last-time"),
+      function (tag) { return !tag.closest("[hidden]"); }
+    );
+    // A class, not `hidden`: the GOV.UK button's own display rule wins over `hidden`.
+    button.classList.toggle("govuk-!-display-none", !left);
+  });
   document.body.addEventListener("htmx:sendError", function () {
     var region = document.getElementById("save-status");
     if (region) {
