@@ -327,11 +327,14 @@ def answer_dispute(
             organisation=assessment.organisation,
             subject=actor,
             obj=assessment,
+            # SECURITY: not the person's reason. It says what is weak about them, so it is
+            # kept encrypted on the confirmation and shown only behind a recorded reason
+            # (the disputed answers page); the audit trail, which admins read and export
+            # freely, says only that a dispute happened.
             detail={
                 "control": control_key,
                 "verified_answer": verification.answer_key,
                 "source_name": verification.source_name,
-                "reason": reason,
             },
         )
     return verification

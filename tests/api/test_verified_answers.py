@@ -3,7 +3,10 @@ cannot silently overwrite, and can dispute (recorded and shown to the admin)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from apps.assessments.models import Answer, AnswerVerification
@@ -88,7 +91,16 @@ def test_a_dispute_is_recorded_shown_to_the_admin_and_frees_the_answer(
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="answer.disputed")
     assert event.actor == alice
-    assert event.detail["reason"] == "My personal account has no second factor."
+    # The reason says what is weak about her: encrypted on the confirmation, never copied
+    # into the audit trail that admins read and export without giving a reason.
+    assert "second factor" not in json.dumps(event.detail)
+    stored = AnswerVerification.objects.values_list("dispute_reason", flat=True).get()
+    assert stored == "My personal account has no second factor."
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT dispute_reason FROM assessments_answerverification")
+        assert "second factor" not in cursor.fetchone()[0]
+    exported = api_session(bob).get("/api/v1/audit-events/").content.decode()
+    assert "second factor" not in exported
 
     # The admin sees it: in the audit trail (API, signed in) and through the key.
     events = api_session(bob).get("/api/v1/audit-events/", {"action": "answer.disputed"})
