@@ -98,25 +98,37 @@ def open_detail(request, public_id):
     return render(request, "compliance/open_detail.html", {"form": form, "assessment": assessment})
 
 
+def _reasoned(request, public_id, *, lookup, form_class, template):
+    """The person's assessment and the admin's valid reason form, or the response to send
+    instead: a refused lookup is audited and answers 404; an invalid form is shown again
+    (400) with nothing of the person."""
+    try:
+        assessment = lookup(user=request.user, public_id=public_id)
+    except Http404:
+        services.detail_view_denied(actor=request.user, public_id=public_id)
+        raise
+    form = form_class(request.POST)
+    if not form.is_valid():
+        context = {"form": form, "assessment": assessment}
+        return assessment, None, render(request, template, context, status=400)
+    return assessment, form, None
+
+
 @require_POST
 @login_required
 @never_cache
 def open_detail_record(request, public_id):
     """Record the reason, then open the answers or the report: the audit event is
     committed before anything about the person is produced."""
-    try:
-        assessment = selectors.member_assessment_for_admin(user=request.user, public_id=public_id)
-    except Http404:
-        services.detail_view_denied(actor=request.user, public_id=public_id)
-        raise
-    form = DetailReasonForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request,
-            "compliance/open_detail.html",
-            {"form": form, "assessment": assessment},
-            status=400,
-        )
+    assessment, form, refused = _reasoned(
+        request,
+        public_id,
+        lookup=selectors.member_assessment_for_admin,
+        form_class=DetailReasonForm,
+        template="compliance/open_detail.html",
+    )
+    if refused:
+        return refused
     reason, what = form.cleaned_data["reason_text"], form.cleaned_data["what"]
     # SECURITY: if the event cannot be written, the exception stops here: nothing is sent.
     services.detail_view_record(actor=request.user, assessment=assessment, what=what, reason=reason)
@@ -159,21 +171,15 @@ def disputes_open(request, public_id):
 def disputes_open_record(request, public_id):
     """Record the reason, then show the person's open disputes: the audit event is
     committed before anything about the person is produced."""
-    try:
-        assessment = assessment_selectors.dispute_assessment_for_admin(
-            user=request.user, public_id=public_id
-        )
-    except Http404:
-        services.detail_view_denied(actor=request.user, public_id=public_id)
-        raise
-    form = DisputesReasonForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request,
-            "compliance/disputes_open.html",
-            {"form": form, "assessment": assessment},
-            status=400,
-        )
+    assessment, form, refused = _reasoned(
+        request,
+        public_id,
+        lookup=assessment_selectors.dispute_assessment_for_admin,
+        form_class=DisputesReasonForm,
+        template="compliance/disputes_open.html",
+    )
+    if refused:
+        return refused
     reason = form.cleaned_data["reason_text"]
     # SECURITY: if the event cannot be written, the exception stops here: nothing is sent.
     services.disputes_view_record(actor=request.user, assessment=assessment, reason=reason)
