@@ -22,11 +22,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a long and unusual passphrase"
 
 
-def _invitation_path(bob, org_a) -> str:
+def _invitation_path(bob, org_a, email="newcomer@example.org") -> str:
     invitation = services.member_invite(
         actor=bob,
         organisation=org_a,
-        email="newcomer@example.org",
+        email=email,
         full_name="Nadia Newcomer",
         role=Membership.Role.ORG_ADMIN,
         audience=Audience.STAFF,
@@ -121,3 +121,15 @@ def test_confirm_it_is_you_passes_axe_and_never_says_reauthenticate(signed_in, l
     assert "reauthenticate" not in page.locator("main").inner_text().lower()
     assert page.locator("input[placeholder]").count() == 0
     assert axe_violations(page) == []
+
+
+def test_a_long_email_address_wraps_on_a_small_phone(browser, live_server, bob, org_a):
+    email = "christopher.montgomeryashworth.casework@parliament.example.org"
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + _invitation_path(bob, org_a, email=email))
+        expect(page.get_by_text(email)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()
