@@ -58,6 +58,7 @@ __all__ = [
     "PackError",
     "PlanStep",
     "RouteLeaf",
+    "ScenarioExposure",
     "ScenarioResult",
     "ScoreResult",
     "SectionResult",
@@ -66,6 +67,7 @@ __all__ = [
     "evaluate",
     "exposures_with_each_control",
     "result_to_dict",
+    "scenario_exposures",
     "visible_controls",
 ]
 
@@ -148,6 +150,7 @@ class ScoreResult:
 # --- answers -> levels -----------------------------------------------------------------
 
 _HIDDEN, _NA, _UNANSWERED, _UNSURE, _ANSWERED = range(5)
+_APPLICABLE = (_UNANSWERED, _UNSURE, _ANSWERED)
 
 
 def check_answers(pack: CompiledPack, answers: Mapping[str, str]) -> list[str]:
@@ -285,6 +288,53 @@ def _route(
             if values[child.folded] > values[riskiest.folded]:
                 riskiest = child
         _route(pack, riskiest, values, levels, status, removed, out)
+
+
+@dataclass(frozen=True)
+class ScenarioExposure:
+    """One scenario's exposure, score and band: what `evaluate` says, and nothing else."""
+
+    id: str
+    title: str
+    exposure: float
+    score: int
+    band: str
+
+
+def _has_critical_gap(pack: CompiledPack, status: list[int], levels: list[float]) -> bool:
+    return any(
+        c.critical and status[c.index] in _APPLICABLE and levels[c.index] < 1.0
+        for c in pack.controls
+    )
+
+
+def scenario_exposures(
+    pack: CompiledPack, answers: Mapping[str, str], audience: str
+) -> tuple[ScenarioExposure, ...]:
+    """Each of the audience's scenarios' exposure, score and band, exactly as `evaluate`
+    computes them (same steps, same arithmetic), without the routes, cut sets, sections
+    and plan that `evaluate` also builds. For callers that need the numbers only and run
+    the engine many times (the live panel's before -> after, the marginal cuts).
+    Raises as `evaluate` does."""
+    status, levels, removed_list = _resolve(pack, answers, audience)
+    removed = frozenset(removed_list)
+    floor = pack.band_floor if _has_critical_gap(pack, status, levels) else None
+    out = []
+    for sc in pack.scenarios:
+        if audience not in sc.audiences:
+            continue
+        values, _ = evaluate_nodes(sc, levels, scenario_bases(sc, removed)[0])
+        exposure = values[-1]
+        out.append(
+            ScenarioExposure(
+                id=sc.id,
+                title=sc.title,
+                exposure=exposure,
+                score=int(exposure * 100.0 + 0.5),
+                band=_floored(sc.bands, _band(sc.bands, exposure), floor),
+            )
+        )
+    return tuple(out)
 
 
 def evaluate(

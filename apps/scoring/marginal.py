@@ -2,8 +2,9 @@
 control fully in place, everything else as they answered.
 
 Pure Python, like the engine it calls (no Django, no I/O). It goes through the engine's
-public `evaluate` only, so whatever model the engine implements (common cause, `removes`,
-engine 2's open routes) the cut is the engine's own answer to "what if this one control
+public `scenario_exposures` only (the exposures `evaluate` gives, computed the same way),
+so whatever model the engine implements (common cause, `removes`, engine 2's open
+routes) the cut is the engine's own answer to "what if this one control
 were done?". The organisation plan (apps.compliance) sums these per control over people,
 so it is a query over stored rows, not an engine run per person per page view.
 
@@ -42,10 +43,45 @@ def _full_answer(levels: Mapping[str, float | None]) -> str | None:
     return best_key
 
 
-def _mean_exposure(result: engine.ScoreResult) -> float:
-    if not result.scenarios:
+def _mean_exposure(scenarios) -> float:
+    if not scenarios:
         return 0.0
-    return sum(s.exposure for s in result.scenarios) / len(result.scenarios)
+    return sum(s.exposure for s in scenarios) / len(scenarios)
+
+
+def _condition_refs(cond, out: set[int]) -> None:
+    """The control positions a compiled `applies_if` reads."""
+    op = cond[0]
+    if op == "in":
+        out.add(cond[1])
+    elif op == "not":
+        _condition_refs(cond[1], out)
+    else:
+        for inner in cond[1]:
+            _condition_refs(inner, out)
+
+
+def _influential(pack: engine.CompiledPack, audience: str) -> set[int]:
+    """Positions of the controls whose answer can move an exposure for this audience: on
+    one of its scenarios' trees (a mitigation, or a primary step an answer may remove),
+    or read by some question's `applies_if` (raising it may show or hide others).
+
+    Any other control cuts exactly 0: raising it changes no level, no removed surface and
+    no visibility that the exposures are computed from, so the engine's arithmetic is the
+    same step for step. Its row is kept (the person still lacks it), its evaluate skipped.
+    """
+    found: set[int] = set()
+    for sc in pack.scenarios:
+        if audience not in sc.audiences:
+            continue
+        found.update(sc.controls)
+        found.update(sc.primary_groups)
+        for group in sc.factors:
+            found.update(control for control, _, _ in group)
+    for control in pack.controls:
+        if control.condition is not None:
+            _condition_refs(control.condition, found)
+    return found
 
 
 def marginal_cuts(
@@ -63,9 +99,11 @@ def marginal_cuts(
     `current` is the result of these very answers, when the caller already has it.
     """
     if current is None:
-        current = engine.evaluate(pack, answers, audience, with_plan=False)
-    before = _mean_exposure(current)
+        before = _mean_exposure(engine.scenario_exposures(pack, answers, audience))
+    else:
+        before = _mean_exposure(current.scenarios)
     visible = set(engine.visible_controls(pack, answers, audience))
+    influential = _influential(pack, audience)
     rows = []
     for control in pack.controls:
         if control.id not in visible:
@@ -78,10 +116,13 @@ def marginal_cuts(
             level = control.levels.get(key)
             if level is None or level >= control.levels[full]:
                 continue  # not applicable, or already fully in place
-        changed = dict(answers)
-        changed[control.id] = full
-        after = _mean_exposure(engine.evaluate(pack, changed, audience, with_plan=False))
-        cut = before - after
+        if control.index in influential:
+            changed = dict(answers)
+            changed[control.id] = full
+            # Exposures only: the same numbers as `evaluate`, without routes and sections.
+            cut = before - _mean_exposure(engine.scenario_exposures(pack, changed, audience))
+        else:
+            cut = 0.0
         rows.append(
             ControlCut(
                 control=control.id,

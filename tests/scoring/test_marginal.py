@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apps.catalogue.schema import validate_pack
 from apps.scoring import engine
 from apps.scoring.marginal import marginal_cuts
 from apps.scoring.models import Score, ScoreControlCut
 from tests.catalogue.packs import minimal_pack_data
+from tests.scoring.draft_pack import draft_pack_content
+from tests.scoring.packs import PACKS_DIR
 
 ALL_NO = {"T-ACC-01": "no", "T-ACC-02": "no", "T-ACC-03": "no", "T-DEV-01": "no", "T-GOV-01": "no"}
 
@@ -68,3 +76,87 @@ def test_the_backfill_fills_in_older_scores_once(alice, submit):
     assert score_control_cuts_backfill() == 1
     assert score_control_cuts_backfill() == 0
     assert ScoreControlCut.objects.filter(score=score).exists()
+
+
+# --- the shortcuts give the brute-force cuts, to the bit ---------------------------------
+
+
+def _validated(path):
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return json.loads(json.dumps(validate_pack(raw)))
+
+
+SHIPPED_PACKS = {
+    path.stem: compile_pack_content
+    for path in sorted(PACKS_DIR.glob("*.yaml"))
+    for compile_pack_content in [engine.compile_pack(_validated(path))]
+}
+SHIPPED_PACKS["draft"] = engine.compile_pack(draft_pack_content())
+
+
+def _brute_force_cuts(pack, answers, audience):
+    """The definition: one full engine run per control not fully in place."""
+
+    def mean(result):
+        if not result.scenarios:
+            return 0.0
+        return sum(s.exposure for s in result.scenarios) / len(result.scenarios)
+
+    before = mean(engine.evaluate(pack, answers, audience, with_plan=False))
+    visible = set(engine.visible_controls(pack, answers, audience))
+    rows = []
+    for control in pack.controls:
+        if control.id not in visible:
+            continue
+        full = max(
+            (k for k, v in control.levels.items() if v is not None),
+            key=lambda k: control.levels[k],
+            default=None,
+        )
+        if full is None:
+            continue
+        key = answers.get(control.id)
+        if key is not None and key != "unsure":
+            level = control.levels.get(key)
+            if level is None or level >= control.levels[full]:
+                continue
+        after = mean(
+            engine.evaluate(pack, {**answers, control.id: full}, audience, with_plan=False)
+        )
+        cut = before - after
+        rows.append((control.id, control.effort, control.weight, cut if cut > 1e-9 else 0.0))
+    return rows
+
+
+@st.composite
+def _shipped_cases(draw):
+    name = draw(st.sampled_from(sorted(SHIPPED_PACKS)))
+    pack = SHIPPED_PACKS[name]
+    answers = {}
+    for control in pack.controls:
+        choice = draw(st.sampled_from([*control.levels, None, None]))
+        if choice is not None:
+            answers[control.id] = choice
+    return pack, answers, draw(st.sampled_from(pack.audiences))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_shipped_cases())
+def test_the_cuts_equal_the_brute_force_ones_on_every_shipped_pack(case):
+    pack, answers, audience = case
+    expected = _brute_force_cuts(pack, answers, audience)
+    got = marginal_cuts(pack, answers, audience)
+    assert [(c.control, c.effort, c.weight, c.cut) for c in got] == expected
+    current = engine.evaluate(pack, answers, audience)
+    assert marginal_cuts(pack, answers, audience, current=current) == got
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_shipped_cases())
+def test_scenario_exposures_are_evaluates_numbers(case):
+    pack, answers, audience = case
+    full = engine.evaluate(pack, answers, audience, with_plan=False)
+    assert [(s.id, s.title, s.exposure, s.score, s.band) for s in full.scenarios] == [
+        (s.id, s.title, s.exposure, s.score, s.band)
+        for s in engine.scenario_exposures(pack, answers, audience)
+    ]
