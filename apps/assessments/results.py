@@ -27,17 +27,21 @@ def _score(exposure: float) -> int:
 def exposure_rows(*, assessment, after: dict[str, str], before: dict[str, str] | None = None):
     """Each scenario's exposure now, and where the last answer moved it from.
 
-    The live panel needs exposures only, so the engine runs without the remediation plan
-    (the costly part); the compiled pack is cached by the scoring app.
+    The live panel needs exposures only, so the engine computes those alone (no plan,
+    routes or sections: it runs twice on every answer save); the compiled pack is cached
+    by the scoring app.
     """
     compiled = compiled_pack_for(assessment.pack)
-    now = engine.evaluate(compiled, after, assessment.audience, with_plan=False)
+    now = engine.scenario_exposures(compiled, after, assessment.audience)
     previous = {}
     if before is not None:
-        result = engine.evaluate(compiled, before, assessment.audience, with_plan=False)
-        previous = {s.id: s.score for s in result.scenarios}
+        if before == after:
+            previous = {s.id: s.score for s in now}
+        else:
+            result = engine.scenario_exposures(compiled, before, assessment.audience)
+            previous = {s.id: s.score for s in result}
     rows = []
-    for scenario in now.scenarios:
+    for scenario in now:
         before_score = previous.get(scenario.id, scenario.score)
         rows.append(
             {
