@@ -27,7 +27,8 @@ def upsert_rows(
     update: Sequence[str],
 ) -> None:
     """Insert `rows` (tuples of database values in the order of `fields`) into `model`'s
-    table; a row that collides on `conflict` has its `update` fields replaced."""
+    table; a row that collides on `conflict` has its `update` fields replaced, or is
+    skipped when `update` is empty (ON CONFLICT DO NOTHING)."""
     if not rows:
         return
     meta = model._meta
@@ -37,7 +38,8 @@ def upsert_rows(
         f"{meta.get_field(name).column} = EXCLUDED.{meta.get_field(name).column}" for name in update
     )
     head = f"INSERT INTO {meta.db_table} ({', '.join(columns)}) "  # noqa: S608
-    tail = f" ON CONFLICT ({conflict_sql}) DO UPDATE SET {update_sql}"
+    action = f"DO UPDATE SET {update_sql}" if update else "DO NOTHING"
+    tail = f" ON CONFLICT ({conflict_sql}) {action}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             types = [meta.get_field(name).cast_db_type(connection) for name in fields]

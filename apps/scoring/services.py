@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.assessments.models import Answer, Assessment
+from apps.core.upsert import upsert_rows
 from apps.scoring import engine
 from apps.scoring.marginal import marginal_cuts
 from apps.scoring.models import Score, ScoreControlCut
@@ -169,13 +170,22 @@ def _record_missing(assessments: list, answers, digests) -> int:
         # bulk_create with ignore_conflicts gives no keys back: read them, then store the
         # cuts of the rows this call wrote (a concurrent writer's rows carry their own).
         written = _recorded(digests).filter(assessment_id__in=[a for a, _ in cuts])
-        cut_rows = []
-        for pk, assessment_id, digest in written.values_list(
-            "pk", "assessment_id", "answers_sha256"
-        ):
-            cut_rows.extend(_cut_rows(pk, cuts.get((assessment_id, digest), ())))
-        ScoreControlCut.objects.bulk_create(
-            cut_rows, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True
+        cut_rows = [
+            (pk, c.control, c.effort, c.weight, c.cut)
+            for pk, assessment_id, digest in written.values_list(
+                "pk", "assessment_id", "answers_sha256"
+            )
+            for c in cuts.get((assessment_id, digest), ())
+        ]
+        # ~25 rows per score: the ORM's bulk_create spent longer building them than the
+        # engine took to compute them. Plain values (ints, strings, floats) need no
+        # adapting; a row already stored by a concurrent writer is left as it is.
+        upsert_rows(
+            model=ScoreControlCut,
+            fields=["score", "control_key", "effort", "weight", "cut"],
+            rows=cut_rows,
+            conflict=["score", "control_key"],
+            update=[],
         )
         score_counted_refresh(user_ids={row.assessment.user_id for row in rows})
     return len(rows)
