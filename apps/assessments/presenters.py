@@ -201,9 +201,11 @@ def answer_saved_context(*, assessment, saved) -> dict:
     same section, the live panel (with before -> after) and the progress line."""
     questionnaire = questionnaire_for(assessment.pack)
     question = questionnaire.questions[saved.control_key]
-    before_visible = set(
-        selectors.visible_control_ids(assessment=assessment, answer_map=saved.before)
-    )
+    before_visible = saved.visible_before  # answer_save has just worked it out
+    if before_visible is None:
+        before_visible = set(
+            selectors.visible_control_ids(assessment=assessment, answer_map=saved.before)
+        )
     state = selectors.questionnaire_state(assessment=assessment, answer_map=saved.after)
     changed = []
     for control_id in questionnaire.section(question.section_id).control_ids:

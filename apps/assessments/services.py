@@ -237,6 +237,7 @@ class AnswerSaved:
     notes: dict[str, str]  # every note after the save, by control id
     confirmation: AnswerVerification | None = None  # the IT team's, for `control_key`
     carried: frozenset[str] = frozenset()  # answers still "from last time" after the save
+    visible_before: frozenset[str] | None = None  # questions shown before it, if known
 
 
 def answer_save(
@@ -261,12 +262,19 @@ def answer_save(
         _lock_for_answers(assessment=assessment, section_id=question.section_id, now=now)
         stored = answers_for_assessment(assessment=assessment)
         before = answer_keys(stored)
-        if control_key not in visible_control_ids(assessment=assessment, answer_map=before):
+        visible_before = frozenset(visible_control_ids(assessment=assessment, answer_map=before))
+        if control_key not in visible_before:
             raise InvalidAnswer("That question does not apply given your earlier answers.")
-        # The IT team's confirmation of this answer, if any: it holds until disputed.
-        confirmation = AnswerVerification.objects.filter(
-            assessment_id=assessment.pk, control_key=control_key
-        ).first()
+        # The IT team's confirmation of this answer, if any: it holds until disputed. At
+        # most one row (unique per question), so no ORDER BY to build or run.
+        confirmation = next(
+            iter(
+                AnswerVerification.objects.filter(
+                    assessment_id=assessment.pk, control_key=control_key
+                ).order_by()[:1]
+            ),
+            None,
+        )
         if (
             confirmation is not None
             and not confirmation.is_disputed
@@ -296,6 +304,7 @@ def answer_save(
         notes=notes,
         confirmation=confirmation,
         carried=frozenset(k for k, a in stored.items() if a.from_last_time) - {control_key},
+        visible_before=visible_before,
     )
 
 
