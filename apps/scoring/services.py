@@ -187,7 +187,15 @@ def _record_missing(assessments: list, answers, digests) -> int:
             conflict=["score", "control_key"],
             update=[],
         )
-        score_counted_refresh(user_ids={row.assessment.user_id for row in rows})
+        # One query: callers may load assessments without user_id (only what scoring
+        # reads), and reading it row by row cost a query per assessment.
+        score_counted_refresh(
+            user_ids=set(
+                Assessment.objects.filter(pk__in=[row.assessment_id for row in rows])
+                .values_list("user_id", flat=True)
+                .distinct()
+            )
+        )
     return len(rows)
 
 
