@@ -65,6 +65,7 @@ __all__ = [
     "check_answers",
     "compile_pack",
     "evaluate",
+    "exposures_if_full",
     "exposures_with_each_control",
     "result_to_dict",
     "scenario_exposures",
@@ -306,6 +307,72 @@ def _has_critical_gap(pack: CompiledPack, status: list[int], levels: list[float]
         c.critical and status[c.index] in _APPLICABLE and levels[c.index] < 1.0
         for c in pack.controls
     )
+
+
+def _exposures(pack: CompiledPack, audience: str, levels: list[float], removed) -> list[float]:
+    return [
+        evaluate_nodes(sc, levels, scenario_bases(sc, removed)[0])[0][-1]
+        for sc in pack.scenarios
+        if audience in sc.audiences
+    ]
+
+
+def exposures_if_full(
+    pack: CompiledPack, answers: Mapping[str, str], audience: str, controls: list[str]
+) -> dict[str, list[float]]:
+    """For each control id in `controls` (each shown to this person): the audience's
+    scenario exposures, in pack order, if that control alone were answered at its highest
+    level, everything else as answered. Bit for bit what `scenario_exposures` gives for
+    the changed answers (the same `evaluate_nodes` on the same levels); a control that no
+    `applies_if` reads changes nothing but its own level and removed surface, so the
+    answers are resolved once rather than once per control. Raises as `evaluate` does."""
+    status, levels, removed_list = _resolve(pack, answers, audience)
+    removed = frozenset(removed_list)
+    read_by_conditions: set[int] = set()
+    for control in pack.controls:
+        if control.condition is not None:
+            _condition_positions(control.condition, read_by_conditions)
+    out: dict[str, list[float]] = {}
+    for control_id in controls:
+        control = pack.controls[pack.control_index[control_id]]
+        full = _highest_answer(control.levels)
+        if full is None:
+            raise AnswerError([f"{control_id} has no level to raise it to"])
+        if control.index in read_by_conditions or status[control.index] not in _APPLICABLE:
+            # Its answer may show or hide others (or it is not shown): resolve afresh.
+            changed = {**answers, control_id: full}
+            out[control_id] = [s.exposure for s in scenario_exposures(pack, changed, audience)]
+            continue
+        raised = list(levels)
+        raised[control.index] = control.levels[full]
+        # Its surface is removed exactly when the new answer says so, whatever the old.
+        now_removed = removed - {control.index}
+        if full in control.removes:
+            now_removed = now_removed | {control.index}
+        out[control_id] = _exposures(pack, audience, raised, now_removed)
+    return out
+
+
+def _condition_positions(cond: tuple, out: set[int]) -> None:
+    """The control positions a compiled `applies_if` reads."""
+    if cond[0] == "in":
+        out.add(cond[1])
+    elif cond[0] == "not":
+        _condition_positions(cond[1], out)
+    else:
+        for inner in cond[1]:
+            _condition_positions(inner, out)
+
+
+def _highest_answer(levels: Mapping[str, float | None]) -> str | None:
+    """The answer key meaning "fully in place": the first with the highest level."""
+    best_key, best = None, None
+    for key, level in levels.items():
+        if level is None:
+            continue
+        if best is None or level > best:
+            best_key, best = key, level
+    return best_key
 
 
 def scenario_exposures(

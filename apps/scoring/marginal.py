@@ -43,10 +43,12 @@ def _full_answer(levels: Mapping[str, float | None]) -> str | None:
     return best_key
 
 
+def _mean(exposures: list[float]) -> float:
+    return sum(exposures) / len(exposures) if exposures else 0.0
+
+
 def _mean_exposure(scenarios) -> float:
-    if not scenarios:
-        return 0.0
-    return sum(s.exposure for s in scenarios) / len(scenarios)
+    return _mean([s.exposure for s in scenarios])
 
 
 def _condition_refs(cond, out: set[int]) -> None:
@@ -104,7 +106,7 @@ def marginal_cuts(
         before = _mean_exposure(current.scenarios)
     visible = set(engine.visible_controls(pack, answers, audience))
     influential = _influential(pack, audience)
-    rows = []
+    lacking = []
     for control in pack.controls:
         if control.id not in visible:
             continue
@@ -116,13 +118,15 @@ def marginal_cuts(
             level = control.levels.get(key)
             if level is None or level >= control.levels[full]:
                 continue  # not applicable, or already fully in place
-        if control.index in influential:
-            changed = dict(answers)
-            changed[control.id] = full
-            # Exposures only: the same numbers as `evaluate`, without routes and sections.
-            cut = before - _mean_exposure(engine.scenario_exposures(pack, changed, audience))
-        else:
-            cut = 0.0
+        lacking.append(control)
+    # Exposures only: the same numbers as `evaluate`, without routes and sections.
+    after = engine.exposures_if_full(
+        pack, answers, audience, [c.id for c in lacking if c.index in influential]
+    )
+    rows = []
+    for control in lacking:
+        exposures = after.get(control.id)
+        cut = 0.0 if exposures is None else before - _mean(exposures)
         rows.append(
             ControlCut(
                 control=control.id,
