@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.assessments.models import Answer, Assessment
@@ -150,6 +150,26 @@ def _recorded(digests: dict[int, str]):
     )
 
 
+def _insert_scores(rows: list[Score]) -> None:
+    """bulk_create(rows, ignore_conflicts=True), as a multi-row VALUES list: on
+    PostgreSQL Django's bulk_create sends each column as one array, and psycopg quotes
+    a JSON result inside an array literal in Python, character by character (it cost
+    more than scoring the assessment)."""
+    fields = [f for f in Score._meta.concrete_fields if f is not Score._meta.pk]
+    for start in range(0, len(rows), BULK_BATCH_SIZE):
+        upsert_rows(
+            model=Score,
+            fields=[f.name for f in fields],
+            rows=[
+                tuple(f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields)
+                for row in rows[start : start + BULK_BATCH_SIZE]
+            ],
+            conflict=[],
+            update=[],
+            arrays=False,
+        )
+
+
 def _record_missing(assessments: list, answers, digests) -> int:
     recorded = set(_recorded(digests).values_list("assessment_id", "answers_sha256"))
     rows = []
@@ -166,7 +186,7 @@ def _record_missing(assessments: list, answers, digests) -> int:
     if not rows:
         return 0
     with transaction.atomic():
-        Score.objects.bulk_create(rows, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
+        _insert_scores(rows)
         # bulk_create with ignore_conflicts gives no keys back: read them, then store the
         # cuts of the rows this call wrote (a concurrent writer's rows carry their own).
         written = _recorded(digests).filter(assessment_id__in=[a for a, _ in cuts])

@@ -49,3 +49,7 @@ def test_rescoring_in_bulk_stores_the_same_cuts_as_scoring_one(alice, submit):
 
     assert cuts(second) == cuts(first)
     assert cuts(first)
+    same = ["result", "exposures", "bands", "baseline_met", "plan_length", "exposure_mean"]
+    same += ["control_cuts_recorded", "engine_version", "pack_id"]
+    assert {f: getattr(second, f) for f in same} == {f: getattr(first, f) for f in same}
+    assert second.public_id != first.public_id
