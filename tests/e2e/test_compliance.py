@@ -71,3 +71,12 @@ def test_the_demo_admin_launches_a_campaign_and_the_mp_sees_it_at_home(
     expect(plain.locator("svg.portcullis-distribution").first).to_be_visible()
     expect(plain.locator("#filter-audience")).to_have_value("staff")
     assert plain.csp_errors == []
+
+
+def test_the_admin_pages_fit_a_phone_without_scrolling_sideways(demo, signed_in, live_server):
+    # Wide tables scroll inside their own box; the page itself never scrolls sideways.
+    admin = signed_in(demo["admin"], javascript=False, width=390)
+    for path in ("/organisation/", "/organisation/people/", "/audit/", "/accounts/members/"):
+        admin.goto(f"{live_server.url}{path}")
+        width = admin.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide"
