@@ -19,26 +19,20 @@ counts are bounded; the database is dropped at the end.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
 import statistics
-import subprocess
 import time
-from pathlib import Path
 
 import httpx
 
 from bench.bench_web import (
     PG_ADMIN_URL,
-    PYTHON,
     REPO,
     WORKER_CLASS,
     WORKERS,
-    _free_port,
     _percentile,
-    _wait_for,
     _worker_peak_rss_mb,
+    served,
 )
 
 DB_NAME = os.environ.get("BENCH_API_DB", "portcullis_api")
@@ -181,57 +175,12 @@ async def _drive(base: str, seed: dict) -> tuple[dict, str]:
 
 def run() -> str:
     """Run the benchmark; return its Markdown section."""
-    database_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME
-    env = _env(database_url)
-    _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{DB_NAME}"')
-    server = None
-    try:
-        subprocess.run(  # noqa: S603
-            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=REPO,
-            env=env,
-            check=True,
-        )
-        seeded = subprocess.run(  # noqa: S603
-            [PYTHON, "-m", "bench.api_seed", str(CLIENTS), str(BACKGROUND_MEMBERS)],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        seed = json.loads(seeded.stdout.strip().splitlines()[-1])
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(PYTHON).with_name("gunicorn")),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-                "--worker-class",
-                WORKER_CLASS,
-                "--log-level",
-                "warning",
-            ],
-            cwd=REPO,
-            env=env,
-        )
-        _wait_for(base, server)
-        results, summary = asyncio.run(_drive(base, seed))
-        rss = _worker_peak_rss_mb(server.pid)
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    return _report(results, seed, rss, summary)
+    seed_command = ["bench.api_seed", str(CLIENTS), str(BACKGROUND_MEMBERS)]
+    env = _env(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME)
+    with served(DB_NAME, env, seed_command, workers=WORKERS, worker_class=WORKER_CLASS) as s:
+        results, summary = asyncio.run(_drive(s.base, s.seed))
+        rss = _worker_peak_rss_mb(s.server.pid)
+    return _report(results, s.seed, rss, summary)
 
 
 def _report(r: dict, seed: dict, rss: float, summary: str) -> str:

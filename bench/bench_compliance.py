@@ -14,25 +14,16 @@ then stops gunicorn and drops the database.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
-import subprocess
-import time
-from pathlib import Path
 
 import httpx
 
 from bench.bench_web import (
-    PYTHON,
-    REPO,
-    _admin,
     _env,
-    _free_port,
     _measure_interleaved,
     _pg_url,
-    _wait_for,
     _worker_peak_rss_mb,
+    served,
 )
 
 DB_NAME = os.environ.get("BENCH_COMPLIANCE_DB", "portcullis_compliance")
@@ -81,56 +72,12 @@ async def _drive(base: str, cookie: str) -> dict:
 
 
 def run() -> str:
-    database_url = _pg_url(DB_NAME)
-    env = _env(database_url)
-    _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{DB_NAME}"')
-    server = None
-    try:
-        subprocess.run(  # noqa: S603
-            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True
-        )
-        started = time.perf_counter()
-        seeded = subprocess.run(  # noqa: S603
-            [PYTHON, "-m", "bench.compliance_seed", str(MEMBERS)],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        seed_seconds = time.perf_counter() - started
-        seed = json.loads(seeded.stdout.strip().splitlines()[-1])
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(PYTHON).with_name("gunicorn")),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-                "--worker-class",
-                WORKER_CLASS,
-                "--log-level",
-                "warning",
-            ],
-            cwd=REPO,
-            env=env,
-        )
-        _wait_for(base, server)
-        results = asyncio.run(_drive(base, seed["cookie"]))
-        rss = _worker_peak_rss_mb(server.pid)
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    return _report(results, seed, rss, seed_seconds)
+    seed_command = ["bench.compliance_seed", str(MEMBERS)]
+    env = _env(_pg_url(DB_NAME))
+    with served(DB_NAME, env, seed_command, workers=WORKERS, worker_class=WORKER_CLASS) as s:
+        results = asyncio.run(_drive(s.base, s.seed["cookie"]))
+        rss = _worker_peak_rss_mb(s.server.pid)
+    return _report(results, s.seed, rss, s.seed_seconds)
 
 
 def _report(r: dict, seed: dict, rss: float, seed_seconds: float) -> str:

@@ -22,6 +22,8 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -51,6 +53,69 @@ def _admin(sql: str) -> None:
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(sql)
+
+
+@dataclass
+class Served:
+    """A seeded benchmark database behind gunicorn (see `served`)."""
+
+    base: str
+    seed: dict
+    seed_seconds: float
+    server: subprocess.Popen
+
+
+@contextmanager
+def served(db_name: str, env: dict, seed_command: list[str], *, workers: int, worker_class: str):
+    """Create `db_name` afresh, migrate it, seed it (`python -m <seed_command>`, whose last
+    stdout line is JSON), serve it with gunicorn as in production, and yield a `Served`;
+    afterwards stop gunicorn and drop the database, whatever happened."""
+    _admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{db_name}"')
+    server = None
+    try:
+        subprocess.run(  # noqa: S603
+            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True
+        )
+        started = time.perf_counter()
+        seeded = subprocess.run(  # noqa: S603
+            [PYTHON, "-m", *seed_command],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        seed_seconds = time.perf_counter() - started
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(  # noqa: S603
+            [
+                str(Path(PYTHON).with_name("gunicorn")),
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                worker_class,
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=env,
+        )
+        _wait_for(base, server)
+        seed = json.loads(seeded.stdout.strip().splitlines()[-1])
+        yield Served(base=base, seed=seed, seed_seconds=seed_seconds, server=server)
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        _admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
 def _free_port() -> int:
@@ -220,59 +285,14 @@ def _wait_for(base: str, process, deadline: float = 30) -> None:
 
 def run() -> str:
     """Run the benchmark; return its Markdown section."""
-    database_url = _pg_url(DB_NAME)
-    env = _env(database_url)
-    _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-    _admin(f'CREATE DATABASE "{DB_NAME}"')
-    server = None
-    try:
-        subprocess.run(  # noqa: S603
-            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=REPO,
-            env=env,
-            check=True,
-        )
-        seeded = subprocess.run(  # noqa: S603
-            [PYTHON, "-m", "bench.web_seed", str(USERS), str(BACKGROUND_MEMBERS)],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        seed = json.loads(seeded.stdout.strip().splitlines()[-1])
-        from bench.web_seed import BENCH_PASSWORD
+    from bench.web_seed import BENCH_PASSWORD
 
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(PYTHON).with_name("gunicorn")),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-                "--worker-class",
-                WORKER_CLASS,
-                "--log-level",
-                "warning",
-            ],
-            cwd=REPO,
-            env=env,
-        )
-        _wait_for(base, server)
-        results = asyncio.run(_drive(base, seed, BENCH_PASSWORD))
-        rss = _worker_peak_rss_mb(server.pid)
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    return _report(results, seed, rss)
+    seed_command = ["bench.web_seed", str(USERS), str(BACKGROUND_MEMBERS)]
+    env = _env(_pg_url(DB_NAME))
+    with served(DB_NAME, env, seed_command, workers=WORKERS, worker_class=WORKER_CLASS) as s:
+        results = asyncio.run(_drive(s.base, s.seed, BENCH_PASSWORD))
+        rss = _worker_peak_rss_mb(s.server.pid)
+    return _report(results, s.seed, rss)
 
 
 def _report(r: dict, seed: dict, rss: float) -> str:
